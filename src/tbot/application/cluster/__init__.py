@@ -1,0 +1,1 @@
+"""Cluster: node heartbeats (leader election and locks come with the cluster issue)."""

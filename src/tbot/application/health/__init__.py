@@ -1,0 +1,1 @@
+"""Health: per-dependency status of this node."""

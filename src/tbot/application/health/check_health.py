@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tbot.application.ports.clock import Clock
+from tbot.application.ports.health import DependencyCheck, DependencyState, DependencyStatus
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    node_id: str
+    version: str
+    role: str
+    dependencies: tuple[DependencyStatus, ...]
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        return tuple(
+            d.name for d in self.dependencies if d.required and d.state is not DependencyState.UP
+        )
+
+    @property
+    def healthy(self) -> bool:
+        return not self.failing
+
+    @property
+    def status(self) -> str:
+        if self.failing:
+            return "fail"
+        if any(d.state is DependencyState.DOWN for d in self.dependencies):
+            return "degraded"
+        return "ok"
+
+
+class CheckHealth:
+    """Runs every dependency check concurrently, each bounded by a timeout, and reuses the
+    result for `cache_s` so that a load balancer polling hard does not load the database."""
+
+    def __init__(
+        self,
+        checks: Sequence[DependencyCheck],
+        clock: Clock,
+        *,
+        node_id: str,
+        version: str,
+        role: str,
+        timeout_s: float = 2.0,
+        cache_s: float = 1.0,
+    ) -> None:
+        self._checks = tuple(checks)
+        self._clock = clock
+        self._identity = (node_id, version, role)
+        self._timeout_s = timeout_s
+        self.cache_s = cache_s
+        self._last: HealthReport | None = None
+        self._last_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    def add_checks(self, checks: Sequence[DependencyCheck]) -> None:
+        """Optional integrations are known only once runtime settings and secrets are read."""
+        self._checks = (*self._checks, *checks)
+        self._last = None
+
+    async def __call__(self) -> HealthReport:
+        if self._fresh():
+            assert self._last is not None
+            return self._last
+        async with self._lock:  # one probe at a time; waiters take its result
+            if not self._fresh():
+                self._last = await self._probe()
+                self._last_at = self._clock.monotonic()
+            assert self._last is not None
+            return self._last
+
+    def _fresh(self) -> bool:
+        return self._last is not None and self._clock.monotonic() - self._last_at < self.cache_s
+
+    async def _probe(self) -> HealthReport:
+        statuses = await asyncio.gather(*(self._run(check) for check in self._checks))
+        node_id, version, role = self._identity
+        return HealthReport(node_id, version, role, tuple(statuses))
+
+    async def _run(self, check: DependencyCheck) -> DependencyStatus:
+        try:
+            return await asyncio.wait_for(check.check(), self._timeout_s)
+        except TimeoutError:
+            return DependencyStatus(
+                check.name,
+                DependencyState.DOWN,
+                check.required,
+                f"no answer in {self._timeout_s} s",
+            )
+        except Exception as error:  # a failing probe is a finding, not a crash of /health
+            return DependencyStatus(
+                check.name, DependencyState.DOWN, check.required, type(error).__name__
+            )

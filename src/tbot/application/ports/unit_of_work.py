@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from tbot.application.ports.audit import AuditLog
+from tbot.application.ports.cluster import NodeRepository
+from tbot.application.ports.settings import SettingsRepository
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without `commit()` rolls everything back,
+    so a use case that fails halfway leaves neither its change nor its audit event."""
+
+    audit: AuditLog
+    settings: SettingsRepository
+    nodes: NodeRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Secrets: kept in the keyring only, audited by name, never by value."""

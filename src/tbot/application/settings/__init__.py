@@ -1,0 +1,1 @@
+"""Settings and secrets: layered resolution (database > keyring > environment > default)."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tbot.domain.settings import SettingValue
+
+
+class Source(StrEnum):
+    DATABASE = "database"
+    KEYRING = "keyring"
+    ENVIRONMENT = "environment"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSetting:
+    name: str
+    value: SettingValue
+    source: Source
+    description: str
+    version: int | None = None
+    restart_required: bool = False

@@ -1,0 +1,210 @@
+"""Which adapter serves which port. One container per process; `.override()` is the test seam."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime
+
+from dependency_injector import containers, providers
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tbot import __version__
+from tbot.adapters.keyring.health import KeyringHealthCheck
+from tbot.adapters.keyring.secret_store import KeyringSecretStore, load_backend
+from tbot.adapters.observability.logging import redactor
+from tbot.adapters.observability.metrics import Metrics
+from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
+from tbot.adapters.postgres.health import PostgresHealthCheck
+from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from tbot.adapters.redis.client import create_redis
+from tbot.adapters.redis.health import RedisHealthCheck
+from tbot.adapters.system.clock import SystemClock
+from tbot.adapters.system.environment import EnvironmentVariables
+from tbot.application.cluster.list_nodes import ListNodes
+from tbot.application.cluster.record_heartbeat import NodeIdentity, RecordHeartbeat
+from tbot.application.health.check_health import CheckHealth
+from tbot.application.secrets.list_secrets import ListSecrets
+from tbot.application.secrets.resolve_secret import ResolveSecret
+from tbot.application.secrets.set_secret import DeleteSecret, SetSecret
+from tbot.application.settings.change_settings import ChangeSettings
+from tbot.application.settings.get_setting import GetSetting
+from tbot.application.settings.list_settings import ListSettings
+from tbot.application.settings.load_runtime_settings import LoadRuntimeSettings
+from tbot.application.settings.reset_setting import ResetSetting
+from tbot.application.settings.resolver import SettingsResolver
+
+
+async def _engine(
+    url: str, pool_size: int, node_id: str, resolve_secret: ResolveSecret
+) -> AsyncIterator[AsyncEngine]:
+    password = (await resolve_secret("database_password")).value
+    redactor.register(password)
+    engine = create_engine(
+        async_url(url, password), pool_size=pool_size, application_name=f"tbot:{node_id}"
+    )
+    yield engine
+    await engine.dispose()
+
+
+async def _redis(url: str, resolve_secret: ResolveSecret) -> AsyncIterator[Redis]:
+    password = (await resolve_secret("redis_password")).value
+    redactor.register(password)
+    client = create_redis(url, password=password)
+    yield client
+    await client.aclose()
+
+
+def _pool_stats(engine: AsyncEngine) -> dict[str, int]:
+    pool = engine.sync_engine.pool
+    return {
+        "checked_out": int(getattr(pool, "checkedout", lambda: 0)()),
+        "idle": int(getattr(pool, "checkedin", lambda: 0)()),
+        "overflow": max(0, int(getattr(pool, "overflow", lambda: 0)())),
+    }
+
+
+def _node_identity(node_id: str, roles: tuple[str, ...]) -> NodeIdentity:
+    return NodeIdentity(
+        node_id=node_id,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        version=__version__,
+        roles=roles,
+        started_at=datetime.now(UTC),
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True)
+
+    clock = providers.Singleton(SystemClock)
+    metrics = providers.Singleton(Metrics)
+    environment = providers.Singleton(
+        EnvironmentVariables, values=config.environ, development=config.development
+    )
+    keyring_backend = providers.Singleton(
+        load_backend, dotted=config.keyring_backend, file_path=config.keyring_file
+    )
+    secret_store = providers.Singleton(KeyringSecretStore, backend=keyring_backend)
+    resolve_secret = providers.Factory(ResolveSecret, store=secret_store, environment=environment)
+
+    engine = providers.Resource(
+        _engine,
+        url=config.database_url,
+        pool_size=config.db_pool_size,
+        node_id=config.node_id,
+        resolve_secret=resolve_secret,
+    )
+    session_factory = providers.Singleton(create_session_factory, engine)
+    redis = providers.Resource(_redis, url=config.redis_url, resolve_secret=resolve_secret)
+
+    uow = providers.Factory(
+        PostgresUnitOfWork, session_factory=session_factory, node=config.node_id
+    )
+    settings_resolver = providers.Factory(
+        SettingsResolver, secrets=secret_store, environment=environment
+    )
+
+    list_settings = providers.Factory(ListSettings, uow=uow, resolver=settings_resolver)
+    get_setting = providers.Factory(GetSetting, uow=uow, resolver=settings_resolver)
+    load_runtime_settings = providers.Factory(
+        LoadRuntimeSettings, uow=uow, resolver=settings_resolver
+    )
+    change_settings = providers.Factory(ChangeSettings, uow=uow)
+    reset_setting = providers.Factory(ResetSetting, uow=uow)
+
+    list_secrets = providers.Factory(ListSecrets, resolve=resolve_secret)
+    set_secret = providers.Factory(SetSecret, uow=uow, store=secret_store)
+    delete_secret = providers.Factory(DeleteSecret, uow=uow, store=secret_store)
+
+    node_identity = providers.Singleton(_node_identity, node_id=config.node_id, roles=config.roles)
+    record_heartbeat = providers.Factory(
+        RecordHeartbeat, uow=uow, clock=clock, identity=node_identity
+    )
+    list_nodes = providers.Factory(
+        ListNodes,
+        uow=uow,
+        clock=clock,
+        interval_s=config.heartbeat_interval_s,
+        down_after_beats=config.node_down_after_beats,
+    )
+
+    database_check = providers.Singleton(PostgresHealthCheck, engine=engine)
+    redis_check = providers.Singleton(RedisHealthCheck, redis=redis)
+    keyring_check = providers.Singleton(KeyringHealthCheck, store=secret_store)
+    check_health = providers.Singleton(
+        CheckHealth,
+        checks=providers.List(database_check, redis_check, keyring_check),
+        clock=clock,
+        node_id=config.node_id,
+        version=__version__,
+        role=config.role_label,
+        cache_s=config.health_cache_s,
+    )
+
+
+def configure(
+    container: Container,
+    *,
+    database_url: str,
+    redis_url: str,
+    node_id: str,
+    environ: dict[str, str],
+    development: bool,
+    keyring_backend: str = "",
+    keyring_file: str = "",
+    roles: tuple[str, ...] = ("api", "bot", "worker"),
+    db_pool_size: int = 10,
+    redis_namespace: str = "tbot",
+) -> None:
+    container.config.from_dict(
+        {
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "node_id": node_id,
+            "environ": environ,
+            "development": development,
+            "keyring_backend": keyring_backend,
+            "keyring_file": keyring_file,
+            "roles": roles,
+            "role_label": "+".join(roles),
+            "db_pool_size": db_pool_size,
+            "redis_namespace": redis_namespace,
+            "heartbeat_interval_s": 5.0,
+            "node_down_after_beats": 3,
+            "health_cache_s": 1.0,
+        }
+    )
+
+
+# Singletons built on the async resources. Once the resources are up, each is resolved once
+# and pinned as a plain object, so that use-case factories stay synchronous: calling
+# `container.list_settings()` then returns the use case, not a Future of it.
+_BUILT_ON_RESOURCES = ("session_factory", "database_check", "redis_check", "check_health")
+
+
+async def open_resources(container: Container) -> None:
+    """Opens the engine and the Redis client (neither connects until first use)."""
+    await _awaited(container.init_resources())
+    for name in _BUILT_ON_RESOURCES:
+        provider = getattr(container, name)
+        value = provider()
+        provider.override(providers.Object(await value if inspect.isawaitable(value) else value))
+        provider.disable_async_mode()
+
+
+async def close_resources(container: Container) -> None:
+    for name in _BUILT_ON_RESOURCES:
+        getattr(container, name).reset_override()
+        getattr(container, name).reset_async_mode()
+    await _awaited(container.shutdown_resources())
+
+
+async def _awaited(result: Awaitable[None] | None) -> None:
+    # dependency-injector returns an awaitable only when some resource is async
+    if result is not None:
+        await result

@@ -1,0 +1,1 @@
+"""The pure model of TBot: entities, value objects, rules and errors. Standard library only."""

@@ -1,0 +1,1 @@
+"""The `tbot` command (Typer + Rich)."""

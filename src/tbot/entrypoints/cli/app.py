@@ -1,0 +1,31 @@
+"""`tbot`: start a node and administer it."""
+
+from __future__ import annotations
+
+import typer
+
+from tbot import __version__
+from tbot.entrypoints.cli import cluster, db, secrets, settings
+from tbot.entrypoints.cli.up import up
+
+app = typer.Typer(
+    name="tbot",
+    help="TBot, the IT department's assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command()(up)
+app.add_typer(db.app, name="db")
+app.add_typer(settings.app, name="settings")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(cluster.app, name="cluster")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"tbot {__version__}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,69 @@
+"""What every command shares: options, the actor, running a coroutine, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from tbot.bootstrap import TBotApp, bootstrap
+from tbot.config import BootstrapSettings, load_bootstrap
+from tbot.domain.actor import Actor, Channel
+from tbot.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+
+T = TypeVar("T")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (also TBOT_DATA_DIR).", show_default=False),
+]
+
+# Exit codes a script can branch on, one per kind of domain error.
+_EXIT_CODES: dict[type[DomainError], int] = {
+    ValidationFailed: 2,
+    NotFound: 3,
+    Conflict: 4,
+    PermissionDenied: 5,
+}
+
+
+def cli_actor() -> Actor:
+    return Actor(name=f"cli:{getpass.getuser()}", channel=Channel.CLI, request_id=uuid.uuid4().hex)
+
+
+def settings_for(data_dir: Path | None, **overrides: object) -> BootstrapSettings:
+    return load_bootstrap(None, data_dir=data_dir, **overrides)
+
+
+@asynccontextmanager
+async def open_app(data_dir: Path | None) -> AsyncIterator[TBotApp]:
+    from tbot.adapters.observability.logging import configure_logging
+
+    settings = settings_for(data_dir)
+    configure_logging(level="WARNING", fmt="console", node_id=settings.effective_node_id)
+    async with bootstrap(settings, migrate=False) as app:
+        yield app
+
+
+def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Runs one command's coroutine and turns a domain error into a clear message and an
+    exit code, never a traceback."""
+    try:
+        return asyncio.run(work())
+    except DomainError as error:
+        err_console.print(f"[red]Error:[/] {error.message}")
+        if isinstance(error, ValidationFailed):
+            for field, reason in error.errors.items():
+                err_console.print(f"  {field}: {reason}")
+        code = next((c for kind, c in _EXIT_CODES.items() if isinstance(error, kind)), 1)
+        raise typer.Exit(code) from None

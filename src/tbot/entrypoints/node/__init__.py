@@ -1,0 +1,1 @@
+"""`tbot up`: one node with its roles (api, bot, worker) and the node heartbeat."""

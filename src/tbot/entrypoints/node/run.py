@@ -1,0 +1,219 @@
+"""Runs one node: servers, migrations, roles, heartbeat; stops them all on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from tbot import __version__
+from tbot.adapters.observability.logging import configure_logging, redactor
+from tbot.bootstrap import (
+    Servers,
+    apply_runtime_settings,
+    build_container,
+    migrate_database,
+    start_servers,
+)
+from tbot.config import BootstrapSettings, Role
+from tbot.container import Container, close_resources, open_resources
+from tbot.domain.settings import SECRETS, SETTINGS, RuntimeSettings
+from tbot.entrypoints.node.banner import Banner
+from tbot.entrypoints.node.heartbeat import beat_forever
+from tbot.entrypoints.node.supervisor import keep_running
+
+_log = structlog.get_logger("tbot.node")
+
+
+@dataclass(frozen=True)
+class NodeOptions:
+    roles: tuple[Role, ...]
+    restart_delay_s: float = 3.0
+
+
+async def run_node(settings: BootstrapSettings, options: NodeOptions, banner: Banner) -> int:
+    configure_logging(
+        log_file=settings.data_dir / "logs" / "tbot.log",
+        fmt=settings.log_format,
+        node_id=settings.effective_node_id,
+    )
+    if "api" in options.roles:
+        ensure_port_free(settings.api_host, settings.api_port)
+    stop = _install_stop_signals()
+    banner.starting(settings, options.roles)
+    servers = await start_servers(settings)
+    container = build_container(settings, servers, options.roles)
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        runtime = await _prepare(container, servers, settings, banner)
+        tasks = await _start_roles(container, servers, settings, options, runtime, banner)
+        banner.ready(settings, servers, options.roles, await _bot_token_set(container))
+        await _wait(stop, tasks)
+    finally:
+        banner.stopping()
+        await _stop_tasks(tasks)
+        await close_resources(container)
+        await servers.stop()
+        banner.stopped()
+    return 0
+
+
+async def _prepare(
+    container: Container, servers: Servers, settings: BootstrapSettings, banner: Banner
+) -> RuntimeSettings:
+    await migrate_database(container, servers)
+    await open_resources(container)
+    runtime = await apply_runtime_settings(container)
+    configure_logging(
+        level=runtime.log_level,
+        log_file=settings.data_dir / "logs" / "tbot.log",
+        max_bytes=runtime.log_file_max_mb * 1024 * 1024,
+        backups=runtime.log_file_backups,
+        fmt=settings.log_format,
+        node_id=settings.effective_node_id,
+    )
+    await _register_secrets(container)
+    _warn_about_environment(container, settings, banner)
+    return runtime
+
+
+async def _register_secrets(container: Container) -> None:
+    """Every secret value known to this node is masked in every log line from now on."""
+    resolve = container.resolve_secret()
+    for spec in SECRETS:
+        redactor.register((await resolve(spec.name)).value)
+
+
+def _warn_about_environment(
+    container: Container, settings: BootstrapSettings, banner: Banner
+) -> None:
+    environment = container.environment()
+    used = environment.used([s.name for s in SETTINGS] + [s.name for s in SECRETS])
+    if used:
+        banner.environment_used(used, settings.is_development)
+        _log.warning("settings_from_environment", names=used, development=settings.is_development)
+    store = container.secret_store().status()
+    if not store.available:
+        banner.keyring_unavailable(store.detail)
+        _log.warning("keyring_unavailable", detail=store.detail)
+
+
+async def _bot_token_set(container: Container) -> bool:
+    return (await container.resolve_secret()("bot_token")).value is not None
+
+
+async def _start_roles(
+    container: Container,
+    servers: Servers,
+    settings: BootstrapSettings,
+    options: NodeOptions,
+    runtime: RuntimeSettings,
+    banner: Banner,
+) -> list[asyncio.Task[Any]]:
+    metrics = container.metrics()
+    tasks: list[asyncio.Task[Any]] = []
+
+    def spawn(name: str, work: Coroutine[Any, Any, Any]) -> None:
+        tasks.append(asyncio.create_task(work, name=name))
+
+    spawn("heartbeat", beat_forever(container, runtime.heartbeat_interval_s, metrics))
+    for name, server in (
+        ("postgres", servers.embedded_postgres),
+        ("redis", servers.embedded_redis),
+    ):
+        if server is not None:
+            spawn(
+                f"supervise-{name}",
+                keep_running(name, server, check_s=1.0, restart_delay_s=options.restart_delay_s),
+            )
+    if "api" in options.roles:
+        spawn("api", _serve_api(container, settings))
+    if "worker" in options.roles:
+        spawn("worker", _run_worker(container, servers, settings))
+    # Let a port clash or a bad worker config fail the start instead of the first request.
+    await asyncio.sleep(0)
+    return tasks
+
+
+async def _serve_api(container: Container, settings: BootstrapSettings) -> None:
+    from tbot.entrypoints.api.app import create_app
+    from tbot.entrypoints.node.api_server import create_server
+
+    server = create_server(create_app(container), settings.api_host, settings.api_port)
+    try:
+        await server.serve()
+    except asyncio.CancelledError:
+        # Finish in-flight requests before the resources they use are closed.
+        server.should_exit = True
+        await server.shutdown()
+        raise
+
+
+async def _run_worker(container: Container, servers: Servers, settings: BootstrapSettings) -> None:
+    from tbot.entrypoints.worker.runner import create_worker
+
+    password = (await container.resolve_secret()("redis_password")).value
+    worker = create_worker(
+        servers.redis_url,
+        namespace=settings.redis_namespace,
+        node_id=settings.effective_node_id,
+        metrics=container.metrics(),
+        password=password,
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+def _install_stop_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    return stop
+
+
+async def _wait(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> None:
+    """Until a stop signal, or until a role dies: a node that lost its API must not pretend."""
+    stopper = asyncio.create_task(stop.wait(), name="stop-signal")
+    done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    for task in done:
+        if task is not stopper and not task.cancelled() and task.exception() is not None:
+            _log.error("role_failed", role=task.get_name(), error=str(task.exception()))
+            raise SystemExit(f"{task.get_name()} failed: {task.exception()}")
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
+            _log.warning("role_stopped_with_error", role=task.get_name(), error=str(result))
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise SystemExit(
+                f"API port {host}:{port} is taken ({error.strerror}); choose another with "
+                "--port or TBOT_API_PORT"
+            ) from None
+
+
+def version_line() -> str:
+    return f"TBot {__version__} on Python {sys.version.split()[0]}"

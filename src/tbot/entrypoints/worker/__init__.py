@@ -1,0 +1,1 @@
+"""The arq worker: runs background jobs on every node."""
