@@ -39,13 +39,14 @@ from tbot.application.settings.resolver import SettingsResolver
 
 
 async def _engine(
-    url: str, pool_size: int, node_id: str, resolve_secret: ResolveSecret
+    url: str, pool_size: int, node_id: str, resolve_secret: ResolveSecret, metrics: Metrics
 ) -> AsyncIterator[AsyncEngine]:
     password = (await resolve_secret("database_password")).value
     redactor.register(password)
     engine = create_engine(
         async_url(url, password), pool_size=pool_size, application_name=f"tbot:{node_id}"
     )
+    metrics.watch_pool(lambda: _pool_stats(engine))
     yield engine
     await engine.dispose()
 
@@ -98,6 +99,7 @@ class Container(containers.DeclarativeContainer):
         pool_size=config.db_pool_size,
         node_id=config.node_id,
         resolve_secret=resolve_secret,
+        metrics=metrics,
     )
     session_factory = providers.Singleton(create_session_factory, engine)
     redis = providers.Resource(_redis, url=config.redis_url, resolve_secret=resolve_secret)

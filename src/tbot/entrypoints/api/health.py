@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -37,7 +38,7 @@ def _render(report: HealthReport) -> HealthOut:
         503: ResponseSpec(data_container=HealthOut, description="a required dependency is down")
     },
 )
-async def health(check_health: CheckHealth) -> Response[HealthOut]:
+async def health(check_health: NamedDependency[CheckHealth]) -> Response[HealthOut]:
     report = await check_health()
     return Response(_render(report), status_code=200 if report.healthy else 503)
 

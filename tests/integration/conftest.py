@@ -1,0 +1,62 @@
+"""A container wired to the real servers; each test runs inside an outer transaction that is
+rolled back, so use cases commit (to a savepoint) and nothing outlives the test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from tbot.adapters.postgres.engine import async_url, create_engine
+from tbot.container import Container, close_resources, configure, open_resources
+from tests.conftest import KEYRING_BACKEND
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(async_url(database_url), pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        if transaction.is_active:
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def container(
+    database_url: str, redis_url: str, connection: AsyncConnection, keyring_file: Path
+) -> AsyncIterator[Container]:
+    container = Container()
+    configure(
+        container,
+        database_url=database_url,
+        redis_url=redis_url,
+        node_id="test-node",
+        environ={},
+        development=True,
+        keyring_backend=KEYRING_BACKEND,
+        keyring_file=str(keyring_file),
+        redis_namespace=f"test-{uuid.uuid4().hex[:8]}",
+    )
+    await open_resources(container)
+    # The one test seam: sessions join the test's outer transaction through savepoints.
+    container.session_factory.override(
+        providers.Object(
+            async_sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+        )
+    )
+    yield container
+    container.session_factory.reset_last_overriding()
+    await close_resources(container)
