@@ -98,3 +98,13 @@ def keyring_file(tmp_path: Path) -> Path:
 
 
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
+
+
+@pytest.fixture
+async def fresh_database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """A database of this test's own, migrated, for tests whose writes really commit
+    (subprocesses cannot join the outer transaction)."""
+    url = await create_database(postgres_server_url)
+    await upgrade_async(url)
+    yield url
+    await drop_database(postgres_server_url, url)

@@ -178,20 +178,43 @@ async def bootstrap(
     settings: BootstrapSettings,
     *,
     roles: tuple[str, ...] = ALL_ROLES,
-    migrate: bool = True,
+    migrate: bool | None = None,
 ) -> AsyncIterator[TBotApp]:
-    """Starts (or attaches to) the servers, migrates, wires the container, yields the use cases."""
+    """Starts (or attaches to) the servers, wires the container, yields the use cases.
+
+    `migrate=None` upgrades an embedded database (ours) but only checks an external one,
+    whose upgrades the operator runs deliberately with `tbot db upgrade`."""
     servers = await start_servers(settings)
     container = build_container(settings, servers, roles)
     try:
-        if migrate:
+        if migrate or (migrate is None and servers.embedded_postgres is not None):
             await migrate_database(container, servers)
+        else:
+            await require_current_schema(container, servers)
         await open_resources(container)
         runtime = await apply_runtime_settings(container)
         yield TBotApp(container, servers, runtime)
     finally:
         await close_resources(container)
         await servers.stop()
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the revision this TBot version needs."""
+
+
+async def require_current_schema(container: Container, servers: Servers) -> None:
+    from tbot.adapters.postgres.engine import async_url
+    from tbot.adapters.postgres.migrations import current_revision, head_revision
+
+    password = (await container.resolve_secret()("database_password")).value
+    current = await current_revision(async_url(servers.database_url, password))
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database is at revision {current or '(empty)'}, this TBot needs {head}: "
+            "run `tbot db upgrade`"
+        )
 
 
 async def migrate_database(container: Container, servers: Servers) -> None:

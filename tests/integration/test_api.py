@@ -105,7 +105,8 @@ async def test_request_id_is_echoed_and_logged(
         json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
     ]
     request_lines = [line for line in lines if line.get("event") == "http_request"]
-    assert request_lines and request_lines[-1]["request_id"] == "trace-abc-123"
+    assert request_lines
+    assert request_lines[-1]["request_id"] == "trace-abc-123"
 
 
 async def test_openapi_schema_is_served(client: httpx.AsyncClient) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from tbot.bootstrap import TBotApp, bootstrap
+from tbot.bootstrap import SchemaOutOfDate, TBotApp, bootstrap
 from tbot.config import BootstrapSettings, load_bootstrap
 from tbot.domain.actor import Actor, Channel
 from tbot.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -51,7 +51,7 @@ async def open_app(data_dir: Path | None) -> AsyncIterator[TBotApp]:
 
     settings = settings_for(data_dir)
     configure_logging(level="WARNING", fmt="console", node_id=settings.effective_node_id)
-    async with bootstrap(settings, migrate=False) as app:
+    async with bootstrap(settings) as app:
         yield app
 
 
@@ -67,3 +67,6 @@ def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
                 err_console.print(f"  {field}: {reason}")
         code = next((c for kind, c in _EXIT_CODES.items() if isinstance(error, kind)), 1)
         raise typer.Exit(code) from None
+    except SchemaOutOfDate as error:
+        err_console.print(f"[red]Error:[/] {error}")
+        raise typer.Exit(6) from None

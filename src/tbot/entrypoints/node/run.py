@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import sys
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
 
 from tbot import __version__
 from tbot.adapters.observability.logging import configure_logging, redactor
@@ -156,20 +159,33 @@ async def _serve_api(container: Container, settings: BootstrapSettings) -> None:
 
 
 async def _run_worker(container: Container, servers: Servers, settings: BootstrapSettings) -> None:
+    """Keeps an arq worker running. Redis going away (restart, failover) is an outage to
+    wait out, not a reason for the node to die: the worker is rebuilt with backoff."""
     from tbot.entrypoints.worker.runner import create_worker
 
     password = (await container.resolve_secret()("redis_password")).value
-    worker = create_worker(
-        servers.redis_url,
-        namespace=settings.redis_namespace,
-        node_id=settings.effective_node_id,
-        metrics=container.metrics(),
-        password=password,
-    )
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    backoff = 0.5
+    while True:
+        worker = create_worker(
+            servers.redis_url,
+            namespace=settings.redis_namespace,
+            node_id=settings.effective_node_id,
+            metrics=container.metrics(),
+            password=password,
+        )
+        started = time.monotonic()
+        try:
+            await worker.async_run()
+        except (OSError, RedisError) as error:
+            _log.warning("worker_lost_redis", error=str(error), retry_in_s=backoff)
+        except Exception:
+            _log.exception("worker_crashed", retry_in_s=backoff)
+        finally:
+            # close() talks to Redis too; with Redis gone it fails the same way
+            with contextlib.suppress(OSError, RedisError):
+                await worker.close()
+        backoff = 0.5 if time.monotonic() - started > 30 else min(backoff * 2, 10.0)
+        await asyncio.sleep(backoff)
 
 
 def _install_stop_signals() -> asyncio.Event:

@@ -1,0 +1,3 @@
+from tbot.entrypoints.cli.app import main
+
+main()
