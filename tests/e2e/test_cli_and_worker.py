@@ -1,0 +1,79 @@
+"""The operator's CLI and a whole node on external servers: migrations by hand, the worker
+taking a job, the heartbeat in the cluster view."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from tbot.entrypoints.worker.runner import queue_name
+from tests.e2e.node import Node, cli, tbot_env
+
+
+def external_env(database_url: str, redis_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return tbot_env(
+        tmp_path / "data",
+        tmp_path / "keyring.cfg",
+        TBOT_DATABASE_URL=database_url,
+        TBOT_REDIS_URL=redis_url,
+        **extra,
+    )
+
+
+def test_db_commands_move_the_schema(
+    fresh_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    env = external_env(fresh_database_url, redis_url, tmp_path)
+    assert "current revision: 0001_foundation" in cli(env, "db", "current").stdout
+    assert "0001_foundation (head)" in cli(env, "db", "history").stdout
+
+    down = cli(env, "db", "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+    assert "current revision: (empty database)" in down.stdout
+
+    refused = cli(env, "settings", "list")
+    assert refused.returncode == 6
+    assert "run `tbot db upgrade`" in refused.stderr
+
+    up = cli(env, "db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    assert "current revision: 0001_foundation" in up.stdout
+    assert cli(env, "settings", "list").returncode == 0
+
+
+async def test_worker_runs_jobs_and_the_node_shows_in_the_cluster(
+    fresh_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    namespace = f"e2e-{uuid.uuid4().hex[:8]}"
+    env = external_env(
+        fresh_database_url, redis_url, tmp_path, TBOT_REDIS_NAMESPACE=namespace, TBOT_NODE_ID="n-7"
+    )
+    node = Node(env)
+    node.start()
+    try:
+        node.wait_for_health(200, timeout=60)
+        pool = await create_pool(RedisSettings.from_dsn(redis_url))
+        try:
+            job = await pool.enqueue_job("ping", "hello", _queue_name=queue_name(namespace))
+            assert job is not None
+            result = await job.result(timeout=30)
+        finally:
+            await pool.aclose()
+        assert result["node"] == "n-7"
+        assert result["note"] == "hello"
+
+        metrics = httpx.get(f"{node.base_url}/metrics", timeout=5).text
+        assert 'tbot_jobs_total{function="ping",outcome="succeeded"} 1.0' in metrics
+        assert 'tbot_heartbeats_total{outcome="written"}' in metrics
+
+        status = cli(env, "cluster", "status")
+        assert status.returncode == 0, status.stderr
+        assert "n-7" in status.stdout
+        assert "up" in status.stdout
+        assert node.interrupt() == 0
+    finally:
+        node.kill()
