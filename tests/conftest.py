@@ -31,10 +31,8 @@ def with_database(url: str, database: str) -> str:
 
 @pytest.fixture(scope="session")
 def embedded_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres")
-    server.start()
-    yield server
-    server.stop()
+    with EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -76,10 +74,8 @@ async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,6 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 from urllib.parse import quote
 
 import psutil  # type: ignore[import-untyped]
@@ -29,18 +27,16 @@ import psutil  # type: ignore[import-untyped]
 from tbot.adapters.embedded._process import (
     RunAs,
     clean_env,
-    exclusive_lock,
-    is_alive,
     live_process,
     private_dir,
     read_state,
     rotate_log,
     spawn,
-    stop_child,
     write_state,
 )
+from tbot.adapters.embedded._server import ChildServer
 from tbot.adapters.embedded.errors import EmbeddedServerError
-from tbot.adapters.embedded.ports import LOCALHOST, free_port, is_port_free
+from tbot.adapters.embedded.ports import LOCALHOST
 
 __all__ = ["EmbeddedPostgres", "EmbeddedServerError"]
 
@@ -65,116 +61,29 @@ _CREATE_DATABASE = (
 )
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ChildServer):
     """One PostgreSQL server for the data folder `root` (pgdata, log and state live in it).
 
     If another process already runs the server for this folder, start() attaches to it
     instead and stop() leaves it running.
     """
 
+    label = "PostgreSQL"
+    stop_signal = signal.SIGINT  # fast shutdown: rolls back, no waiting for clients
+    start_timeout = 60.0
+
     def __init__(self, root: Path, *, port: int | None = None, database: str = "tbot") -> None:
-        self._root = Path(root).expanduser().resolve()
+        super().__init__(root, port=port, log_name="postgres.log")
         self._pgdata = self._root / "pgdata"
-        self._log_path = self._root / "postgres.log"
-        self._state_path = self._root / "server.json"
         self._database = database
-        self._port = port
-        self._process: subprocess.Popen[bytes] | None = None
-        self._attached: psutil.Process | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self, timeout: float = 60.0) -> None:
-        """Start (or attach to) the server and make sure `database` and its extensions exist."""
-        if self.is_running():
-            return
-        self._forget_dead_server()
-        deadline = time.monotonic() + timeout
-        self._root.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self._root / "start.lock", timeout):
-            running = self._find_running_server()
-            if running is None:
-                self._launch(deadline)
-            else:
-                self._attach(*running)
-            try:
-                self._wait_until_ready(deadline, timeout)
-                self._ensure_database()
-            except BaseException:
-                self.stop()
-                raise
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Shut the server down if we started it (SIGINT: fast shutdown); otherwise detach."""
-        if self._attached is not None:
-            _log.info("leaving PostgreSQL pid %s running: another process owns it", self.pid)
-            self._attached = None
-        if self._process is None:
-            return
-        _log.info("stopping PostgreSQL pid %s on port %s", self._process.pid, self._port)
-        stop_child(self._process, signal.SIGINT, timeout)
-        self._process = None
-
-    def is_running(self) -> bool:
-        if self._process is not None:
-            return self._process.poll() is None
-        return self._attached is not None and is_alive(self._attached)
-
-    def _forget_dead_server(self) -> None:
-        if self._process is not None:
-            _log.warning(
-                "PostgreSQL pid %s had exited (code %s)", self._process.pid, self._process.poll()
-            )
-        self._process = None
-        self._attached = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- facts -------------------------------------------------------------------------------
-
-    @property
-    def pid(self) -> int | None:
-        """The postmaster's pid while this handle has started or attached to one."""
-        if self._process is not None:
-            return self._process.pid
-        return self._attached.pid if self._attached is not None else None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise EmbeddedServerError(f"PostgreSQL in {self._root} has no port yet: call start()")
-        return self._port
 
     @property
     def url(self) -> str:
         return f"postgresql://{SUPERUSER}@{LOCALHOST}:{self.port}/{quote(self._database, safe='')}"
 
     @property
-    def owned(self) -> bool:
-        """True when this handle started the server, and so stop() shuts it down."""
-        return self._process is not None
-
-    @property
     def database(self) -> str:
         return self._database
-
-    @property
-    def root(self) -> Path:
-        return self._root
-
-    @property
-    def log_path(self) -> Path:
-        return self._log_path
 
     def psql(self, sql: str, *, database: str | None = None, timeout: float = 30.0) -> str:
         """Run `sql` as the superuser with the wheel's psql; returns unaligned tuples only."""
@@ -213,13 +122,6 @@ class EmbeddedPostgres:
             return False
         except psutil.AccessDenied:
             return True  # cannot look: trust postmaster.pid, as postgres itself would
-
-    def _attach(self, process: psutil.Process, port: int) -> None:
-        if self._port is not None and self._port != port:
-            _log.warning("%s already runs on port %s, not %s", self._pgdata, port, self._port)
-        _log.info("attaching to PostgreSQL pid %s on port %s", process.pid, port)
-        self._attached = process
-        self._port = port
 
     # -- launch ------------------------------------------------------------------------------
 
@@ -297,15 +199,6 @@ class EmbeddedPostgres:
                 raise EmbeddedServerError(f"{argv[0]} timed out", self._log_path) from exc
         return result.returncode
 
-    def _choose_port(self) -> int:
-        """The requested port; else last run's, so URLs stay stable; else any free one."""
-        if self._port is not None:
-            return self._port
-        previous = read_state(self._state_path).get("port")
-        if previous is not None and is_port_free(previous):
-            return previous
-        return free_port()
-
     def _socket_dir(self, run_as: RunAs | None) -> Path:
         """A folder for the unix socket, owned by the server's account and closed to others."""
         candidate = self._root / "run"
@@ -321,26 +214,7 @@ class EmbeddedPostgres:
 
     # -- readiness ---------------------------------------------------------------------------
 
-    def _wait_until_ready(self, deadline: float, timeout: float) -> None:
-        while True:
-            self._fail_if_gone()
-            if self._accepts_connections():
-                return
-            if time.monotonic() >= deadline:
-                raise EmbeddedServerError(
-                    f"PostgreSQL did not accept connections on {LOCALHOST}:{self._port} "
-                    f"within {timeout:.0f}s",
-                    self._log_path,
-                )
-            time.sleep(0.05)
-
-    def _fail_if_gone(self) -> None:
-        if self._process is not None and (code := self._process.poll()) is not None:
-            raise EmbeddedServerError(f"PostgreSQL exited with code {code}", self._log_path)
-        if self._attached is not None and not is_alive(self._attached):
-            raise EmbeddedServerError("the PostgreSQL we attached to exited", self._log_path)
-
-    def _accepts_connections(self) -> bool:
+    def _ready(self) -> bool:
         argv = [
             str(_bin("pg_isready")), "-q", "-h", LOCALHOST, "-p", str(self._port),
             "-U", SUPERUSER, "-d", "postgres", "-t", "1",
@@ -348,7 +222,8 @@ class EmbeddedPostgres:
         result = subprocess.run(argv, env=clean_env(("PG",)), check=False, timeout=10)
         return result.returncode == 0
 
-    def _ensure_database(self) -> None:
+    def _after_ready(self) -> None:
+        """Create the database and its extensions if missing."""
         self._psql(["-q", "-v", f"db={self._database}"], "postgres", stdin=_CREATE_DATABASE)
         create = [f"CREATE EXTENSION IF NOT EXISTS {name}" for name in EXTENSIONS]
         self._psql([arg for sql in create for arg in ("-q", "-c", sql)], self._database)

@@ -10,137 +10,46 @@ import contextlib
 import logging
 import signal
 import socket
-import subprocess
-import time
 import warnings
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import psutil  # type: ignore[import-untyped]
 
 from tbot.adapters.embedded._process import (
     clean_env,
-    exclusive_lock,
-    is_alive,
     live_process,
     read_state,
     rotate_log,
     spawn,
-    stop_child,
     write_state,
 )
+from tbot.adapters.embedded._server import ChildServer
 from tbot.adapters.embedded.errors import EmbeddedServerError
-from tbot.adapters.embedded.ports import LOCALHOST, free_port, is_port_free
+from tbot.adapters.embedded.ports import LOCALHOST
 
 __all__ = ["EmbeddedRedis"]
 
 _log = logging.getLogger(__name__)
 
 
-class EmbeddedRedis:
+class EmbeddedRedis(ChildServer):
     """One Redis server for the data folder `root` (append-only file, log and state live in it).
 
     If another process already runs the server for this folder, start() attaches to it
     instead and stop() leaves it running.
     """
 
+    label = "Redis"
+    stop_signal = signal.SIGTERM  # flushes the append-only file
+    start_timeout = 20.0
+    poll_interval = 0.02
+
     def __init__(self, root: Path, *, port: int | None = None) -> None:
-        self._root = Path(root).expanduser().resolve()
-        self._log_path = self._root / "redis.log"
-        self._state_path = self._root / "server.json"
-        self._port = port
-        self._process: subprocess.Popen[bytes] | None = None
-        self._attached: psutil.Process | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self, timeout: float = 20.0) -> None:
-        """Start (or attach to) the server; after a crash it comes back on the same port."""
-        if self.is_running():
-            return
-        self._forget_dead_server()
-        deadline = time.monotonic() + timeout
-        self._root.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self._root / "start.lock", timeout):
-            running = self._find_running_server()
-            if running is None:
-                self._launch()
-            else:
-                self._attach(*running)
-            try:
-                self._wait_until_ready(deadline, timeout)
-            except BaseException:
-                self.stop()
-                raise
-
-    def stop(self, timeout: float = 20.0) -> None:
-        """Shut the server down if we started it (SIGTERM flushes the AOF); otherwise detach."""
-        if self._attached is not None:
-            _log.info("leaving Redis pid %s running: another process owns it", self.pid)
-            self._attached = None
-        if self._process is None:
-            return
-        _log.info("stopping Redis pid %s on port %s", self._process.pid, self._port)
-        stop_child(self._process, signal.SIGTERM, timeout)
-        self._process = None
-
-    def is_running(self) -> bool:
-        if self._process is not None:
-            return self._process.poll() is None
-        return self._attached is not None and is_alive(self._attached)
-
-    def _forget_dead_server(self) -> None:
-        if self._process is not None:
-            _log.warning(
-                "Redis pid %s had exited (code %s)", self._process.pid, self._process.poll()
-            )
-        self._process = None
-        self._attached = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- facts -------------------------------------------------------------------------------
-
-    @property
-    def pid(self) -> int | None:
-        """The server's pid while this handle has started or attached to one."""
-        if self._process is not None:
-            return self._process.pid
-        return self._attached.pid if self._attached is not None else None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise EmbeddedServerError(f"Redis in {self._root} has no port yet: call start()")
-        return self._port
+        super().__init__(root, port=port, log_name="redis.log")
 
     @property
     def url(self) -> str:
         return f"redis://{LOCALHOST}:{self.port}/0"
-
-    @property
-    def owned(self) -> bool:
-        """True when this handle started the server, and so stop() shuts it down."""
-        return self._process is not None
-
-    @property
-    def root(self) -> Path:
-        return self._root
-
-    @property
-    def log_path(self) -> Path:
-        return self._log_path
 
     # -- attach ------------------------------------------------------------------------------
 
@@ -169,18 +78,9 @@ class EmbeddedRedis:
         except psutil.AccessDenied:
             return True
 
-    def _attach(self, process: psutil.Process, port: int) -> None:
-        if self._port is not None and self._port != port:
-            _log.warning(
-                "Redis for %s already runs on port %s, not %s", self._root, port, self._port
-            )
-        _log.info("attaching to Redis pid %s on port %s", process.pid, port)
-        self._attached = process
-        self._port = port
-
     # -- launch ------------------------------------------------------------------------------
 
-    def _launch(self) -> None:
+    def _launch(self, deadline: float) -> None:
         port = self._choose_port()
         rotate_log(self._log_path)
         argv = [
@@ -206,35 +106,10 @@ class EmbeddedRedis:
         write_state(self._state_path, pid=self._process.pid, port=port)
         _log.info("started Redis pid %s on port %s", self._process.pid, port)
 
-    def _choose_port(self) -> int:
-        """This handle's port once chosen, so clients reconnect after a restart; else the
-        requested one; else last run's if free; else any free one."""
-        if self._port is not None:
-            return self._port
-        previous = read_state(self._state_path).get("port")
-        if previous is not None and is_port_free(previous):
-            return previous
-        return free_port()
-
     # -- readiness ---------------------------------------------------------------------------
 
-    def _wait_until_ready(self, deadline: float, timeout: float) -> None:
-        while True:
-            self._fail_if_gone()
-            if _ask_ping(self.port) == "+PONG":
-                return
-            if time.monotonic() >= deadline:
-                raise EmbeddedServerError(
-                    f"Redis did not answer PING on {LOCALHOST}:{self._port} within {timeout:.0f}s",
-                    self._log_path,
-                )
-            time.sleep(0.02)
-
-    def _fail_if_gone(self) -> None:
-        if self._process is not None and (code := self._process.poll()) is not None:
-            raise EmbeddedServerError(f"Redis exited with code {code}", self._log_path)
-        if self._attached is not None and not is_alive(self._attached):
-            raise EmbeddedServerError("the Redis we attached to exited", self._log_path)
+    def _ready(self) -> bool:
+        return _ask_ping(self.port) == "+PONG"
 
 
 def _executable() -> str:
