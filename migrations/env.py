@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from tbot.adapters.postgres.tables import SCHEMAS, metadata
 
 config = context.config
+
+# Any fixed number: nodes of one cluster upgrading at once queue on it instead of racing.
+MIGRATION_LOCK = 7_146_052_817
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -32,6 +35,7 @@ def run_migrations(connection: Connection) -> None:
         compare_server_default=True,
     )
     with context.begin_transaction():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

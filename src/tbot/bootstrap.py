@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,12 +46,17 @@ class Servers:
                 await asyncio.to_thread(server.stop)
 
 
-async def start_servers(settings: BootstrapSettings) -> Servers:
+async def start_servers(settings: BootstrapSettings, *, need_redis: bool = True) -> Servers:
     """External servers when configured; otherwise real embedded ones under the data folder
     (attached to, when another TBot process on the same folder already runs them)."""
     servers = Servers(settings.database_url, settings.redis_url)
-    if settings.database_url and settings.redis_url:
+    if settings.database_url and (settings.redis_url or not need_redis):
         return servers
+    if sys.platform == "win32":
+        raise SystemExit(
+            "The embedded PostgreSQL and Redis are not supported on Windows yet: set "
+            "TBOT_DATABASE_URL and TBOT_REDIS_URL (PostgreSQL and Memurai services)."
+        )
     from tbot.adapters.embedded import EmbeddedPostgres, EmbeddedRedis
 
     data_dir = settings.data_dir.resolve()
@@ -60,7 +66,7 @@ async def start_servers(settings: BootstrapSettings) -> Servers:
             servers.embedded_postgres = EmbeddedPostgres(data_dir / "postgres")
             await asyncio.to_thread(servers.embedded_postgres.start)
             servers.database_url = servers.embedded_postgres.url
-        if not settings.redis_url:
+        if not settings.redis_url and need_redis:
             servers.embedded_redis = EmbeddedRedis(data_dir / "redis")
             await asyncio.to_thread(servers.embedded_redis.start)
             servers.redis_url = servers.embedded_redis.url
@@ -203,24 +209,34 @@ class SchemaOutOfDate(RuntimeError):
     """The database is not at the revision this TBot version needs."""
 
 
-async def require_current_schema(container: Container, servers: Servers) -> None:
+async def database_url(container: Container, servers: Servers) -> str:
+    """The database URL with the keyring's password filled in when the URL has none."""
     from tbot.adapters.postgres.engine import async_url
-    from tbot.adapters.postgres.migrations import current_revision, head_revision
 
     password = (await container.resolve_secret()("database_password")).value
-    current = await current_revision(async_url(servers.database_url, password))
+    return async_url(servers.database_url, password)
+
+
+async def require_current_schema(container: Container, servers: Servers) -> None:
+    from tbot.adapters.postgres.migrations import current_revision, head_revision, known_revision
+
+    current = await current_revision(await database_url(container, servers))
     head = head_revision()
-    if current != head:
+    if current == head:
+        return
+    if current is not None and not known_revision(current):
         raise SchemaOutOfDate(
-            f"the database is at revision {current or '(empty)'}, this TBot needs {head}: "
-            "run `tbot db upgrade`"
+            f"the database is at revision {current}, newer than this TBot knows ({head}): "
+            "upgrade TBot on this machine"
         )
+    raise SchemaOutOfDate(
+        f"the database is at revision {current or '(empty)'}, this TBot needs {head}: "
+        "run `tbot db upgrade`"
+    )
 
 
 async def migrate_database(container: Container, servers: Servers) -> None:
-    """Upgrades to head, with the keyring's database password when the URL has none."""
-    from tbot.adapters.postgres.engine import async_url
+    """Upgrades to head. Nodes starting together take turns (an advisory lock in env.py)."""
     from tbot.adapters.postgres.migrations import upgrade_async
 
-    password = (await container.resolve_secret()("database_password")).value
-    await upgrade_async(async_url(servers.database_url, password))
+    await upgrade_async(await database_url(container, servers))

@@ -72,9 +72,9 @@ def load_bootstrap(
 
 
 def _decode(kind: type, value: object) -> object:
-    if kind is Path and isinstance(value, str):
+    if kind is Path and isinstance(value, str | Path):
         return Path(value)
-    raise NotImplementedError
+    raise NotImplementedError(f"cannot read {kind.__name__} from {type(value).__name__}")
 
 
 def _name_field(message: str) -> str:
@@ -82,5 +82,6 @@ def _name_field(message: str) -> str:
     if "`$." in message:
         head, _, tail = message.partition("`$.")
         field = tail.rstrip("`").split("`")[0]
-        return f"TBOT_{field.upper()}: {head.rstrip(' -')}"
+        reason = head.removesuffix(" - at ").rstrip(" -")
+        return f"TBOT_{field.upper()}: {reason}"
     return message

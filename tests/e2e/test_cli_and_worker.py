@@ -36,7 +36,7 @@ def test_db_commands_move_the_schema(
     assert "current revision: (empty database)" in down.stdout
 
     refused = cli(env, "settings", "list")
-    assert refused.returncode == 6
+    assert refused.returncode == 7
     assert "run `tbot db upgrade`" in refused.stderr
 
     up = cli(env, "db", "upgrade")

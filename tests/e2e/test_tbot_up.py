@@ -105,7 +105,7 @@ def test_second_up_reuses_the_data_and_the_cli_attaches(
 
 def test_bad_setting_from_cli_is_refused_with_the_reason(env: dict[str, str]) -> None:
     result = cli(env, "settings", "set", "smtp_port", "seventy")
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "smtp_port: expected an integer" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
@@ -143,6 +143,24 @@ def test_external_servers_are_used_and_nothing_embedded_starts(
         names = {p.name() for p in node.descendants()}
         assert not names & {"postgres", "redis-server"}
         assert "Worker:" not in node.output()
+        assert node.interrupt() == 0
+    finally:
+        node.kill()
+
+
+def test_data_dir_option_and_a_bad_env_value_do_not_stop_the_node(workdir: Path) -> None:
+    env = tbot_env(workdir / "unused", workdir / "keyring.cfg", TBOT_SMTP_PORT="seventy")
+    chosen = workdir / "chosen-folder"
+    node = Node(env)
+    node.start("--data-dir", str(chosen))
+    try:
+        node.wait_for_health(200, timeout=90)
+        assert (chosen / "postgres" / "pgdata").is_dir()
+        assert not (workdir / "unused").exists()
+        assert "Setting smtp_port: environment value 'seventy' ignored" in node.output()
+        listed = cli(env, "settings", "list", "--data-dir", str(chosen))
+        assert listed.returncode == 0, listed.stderr
+        assert "smtp_port: environment value 'seventy' ignored" in listed.stdout
         assert node.interrupt() == 0
     finally:
         node.kill()

@@ -7,24 +7,24 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from litestar import Litestar
+from litestar.types import ASGIApp
 
 from tbot.application.health.check_health import CheckHealth
 from tbot.application.ports.health import DependencyState, DependencyStatus
 from tbot.container import Container
-from tbot.entrypoints.api.app import create_app
+from tbot.entrypoints.api.app import create_asgi
 
 TOKEN = "5555555555:AAE-another-token-never-shown"
 
 
-def http(app: Litestar) -> httpx.AsyncClient:
+def http(app: ASGIApp) -> httpx.AsyncClient:
     # In the test's own event loop: the app shares the container's pools with the test.
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tbot")
 
 
 @pytest.fixture
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    async with http(create_app(container)) as client:
+    async with http(create_asgi(container)) as client:
         yield client
 
 
@@ -60,7 +60,7 @@ async def test_health_is_503_naming_the_failing_dependency(container: Container)
     )
     container.check_health.override(failing)
     try:
-        async with http(create_app(container)) as client:
+        async with http(create_asgi(container)) as client:
             response = await client.get("/health")
     finally:
         container.check_health.reset_last_overriding()
@@ -75,7 +75,7 @@ async def test_health_never_shows_a_secret(container: Container) -> None:
     from tbot.bootstrap import apply_runtime_settings
 
     await apply_runtime_settings(container)
-    async with http(create_app(container)) as client:
+    async with http(create_asgi(container)) as client:
         response = await client.get("/health")
     assert TOKEN not in response.text
     assert response.json()["dependencies"]["telegram"]["state"] == "up"
@@ -90,7 +90,14 @@ async def test_metrics_count_requests_by_route_and_status(client: httpx.AsyncCli
     assert 'tbot_http_requests_total{method="GET",route="/health",status="200"} 2.0' in text
     assert "tbot_http_request_duration_seconds_bucket" in text
     assert 'tbot_db_pool_connections{state="checked_out"}' in text
-    assert 'route="unmatched"' not in text  # 404s of unknown paths have no route to label
+    assert 'tbot_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+
+
+async def test_unknown_path_gets_a_json_404_with_its_request_id(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nope", headers={"X-Request-ID": "lost-1"})
+    assert response.status_code == 404
+    assert response.headers["x-request-id"] == "lost-1"
+    assert response.json()["request_id"] == "lost-1"
 
 
 async def test_request_id_is_echoed_and_logged(

@@ -72,9 +72,33 @@ async def test_result_is_reused_within_the_cache_window() -> None:
     check = health(database, clock=clock, cache_s=1.0)
     await asyncio.gather(*(check() for _ in range(20)))
     assert database.calls == 1
-    clock.advance(1.5)
+    clock.advance(0.5)
     await check()
-    assert database.calls == 2
+    assert database.calls == 1
+
+
+async def test_aged_report_is_served_while_one_probe_refreshes_it() -> None:
+    clock = FakeClock()
+    database = Probe("database")
+    check = health(database, clock=clock, cache_s=1.0)
+    await check()
+    database.failure = ConnectionError("gone")
+    clock.advance(1.2)
+    served = await asyncio.gather(*(check() for _ in range(10)))
+    assert all(report.healthy for report in served)  # nobody waited for the probe
+    await asyncio.sleep(0.01)  # let the background probe finish
+    assert database.calls == 2  # one refresh for all ten callers
+    assert not (await check()).healthy  # the refreshed report shows the outage
+
+
+async def test_report_older_than_two_windows_is_never_served() -> None:
+    clock = FakeClock()
+    database = Probe("database")
+    check = health(database, clock=clock, cache_s=1.0)
+    await check()
+    database.failure = ConnectionError("gone")
+    clock.advance(10)
+    assert not (await check()).healthy
 
 
 async def test_node_missing_three_beats_is_down() -> None:

@@ -65,14 +65,24 @@ async def test_unusable_keyring_is_skipped_not_fatal(
     assert (await get_setting(uow, broken, env)("log_level")).source is Source.ENVIRONMENT
 
 
-async def test_bad_environment_value_names_the_layer_and_setting(
+async def test_bad_lower_layer_value_is_skipped_and_reported(
     uow: FakeUnitOfWork, keyring: FakeSecretStore, env: FakeEnvironment
 ) -> None:
     env.values["TBOT_SMTP_PORT"] = "not-a-port"
-    with pytest.raises(ValidationFailed) as caught:
-        await get_setting(uow, keyring, env)("smtp_port")
-    assert "environment" in caught.value.message
-    assert "smtp_port" in caught.value.errors
+    found = await get_setting(uow, keyring, env)("smtp_port")
+    assert (found.value, found.source) == (587, Source.DEFAULT)
+    assert "environment value 'not-a-port' ignored: expected an integer" in found.problem
+
+    keyring.values["smtp_port"] = "2525"
+    found = await get_setting(uow, keyring, env)("smtp_port")
+    assert (found.value, found.source, found.problem) == (2525, Source.KEYRING, "")
+
+
+async def test_environment_layer_applies_only_in_development(
+    uow: FakeUnitOfWork, keyring: FakeSecretStore
+) -> None:
+    production = FakeEnvironment({"TBOT_LOG_LEVEL": "DEBUG"}, development=False)
+    assert (await get_setting(uow, keyring, production)("log_level")).source is Source.DEFAULT
 
 
 async def test_change_is_typed_and_audited_with_before_and_after(uow: FakeUnitOfWork) -> None:

@@ -61,6 +61,11 @@ def head_revision() -> str | None:
     return script.get_current_head()
 
 
+def known_revision(revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config("postgresql://localhost/x"))
+    return any(rev.revision == revision for rev in script.walk_revisions())
+
+
 async def current_revision(url: str) -> str | None:
     engine = create_async_engine(_asyncpg(url))
     try:
@@ -88,6 +93,7 @@ __all__ = [
     "downgrade_async",
     "head_revision",
     "history",
+    "known_revision",
     "migrations_dir",
     "upgrade",
     "upgrade_async",

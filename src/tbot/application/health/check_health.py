@@ -56,26 +56,32 @@ class CheckHealth:
         self.cache_s = cache_s
         self._last: HealthReport | None = None
         self._last_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._refresh: asyncio.Future[HealthReport] | None = None
 
     def add_checks(self, checks: Sequence[DependencyCheck]) -> None:
         """Optional integrations are known only once runtime settings and secrets are read."""
         self._checks = (*self._checks, *checks)
         self._last = None
+        self._refresh = None
 
     async def __call__(self) -> HealthReport:
-        if self._fresh():
-            assert self._last is not None
+        """The last report while it is fresh. Once it ages past `cache_s`, the first caller
+        starts a new probe and everyone keeps getting the last report until the probe ends,
+        so a load balancer never queues behind a probe; a report older than twice the window
+        plus the timeout is never served: then callers wait for the probe."""
+        now = self._clock.monotonic()
+        if self._last is not None and now - self._last_at < self.cache_s:
             return self._last
-        async with self._lock:  # one probe at a time; waiters take its result
-            if not self._fresh():
-                self._last = await self._probe()
-                self._last_at = self._clock.monotonic()
-            assert self._last is not None
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.ensure_future(self._probe_and_store())
+        if self._last is not None and now - self._last_at < 2 * self.cache_s + self._timeout_s:
             return self._last
+        return await asyncio.shield(self._refresh)
 
-    def _fresh(self) -> bool:
-        return self._last is not None and self._clock.monotonic() - self._last_at < self.cache_s
+    async def _probe_and_store(self) -> HealthReport:
+        report = await self._probe()
+        self._last, self._last_at = report, self._clock.monotonic()
+        return report
 
     async def _probe(self) -> HealthReport:
         statuses = await asyncio.gather(*(self._run(check) for check in self._checks))

@@ -45,6 +45,8 @@ class DeleteSecret:
     async def __call__(self, name: str, actor: Actor) -> bool:
         secret_spec(name)
         _require_available(self._store, name)
+        if await self._store.get(name) is None:
+            return False  # nothing changed, nothing to record
         async with self._uow:
             await self._uow.audit.add(
                 AuditEvent(
@@ -52,6 +54,7 @@ class DeleteSecret:
                     action="secret.delete",
                     target_type="secret",
                     target_id=name,
+                    before={"set": True},
                     after={"set": False},
                 )
             )

@@ -21,3 +21,5 @@ class ResolvedSetting:
     description: str
     version: int | None = None
     restart_required: bool = False
+    # A value found in some layer but unusable (so a lower layer applies), said to the operator.
+    problem: str = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tbot.application.ports.secrets import EnvironmentSource, SecretStore
 from tbot.application.ports.settings import StoredSetting
 from tbot.application.settings.resolved import ResolvedSetting, Source
@@ -10,6 +12,12 @@ from tbot.domain.settings import SETTINGS, SettingSpec
 
 
 class SettingsResolver:
+    """Database, then keyring, then environment (development only), then the default.
+
+    A value that does not parse is skipped, not fatal: a typo in `.env` must not stop the
+    node, nor stop the operator from fixing it through the database layer. The skipped value
+    is reported on the setting (`problem`) and by `tbot up`."""
+
     def __init__(self, secrets: SecretStore, environment: EnvironmentSource) -> None:
         self._secrets = secrets
         self._environment = environment
@@ -19,35 +27,35 @@ class SettingsResolver:
         keyring_usable = self._secrets.status().available
         resolved: dict[str, ResolvedSetting] = {}
         for spec in SETTINGS:
-            resolved[spec.name] = await self._resolve_one(
-                spec, by_name.get(spec.name), keyring_usable
-            )
+            row = by_name.get(spec.name)
+            resolved[spec.name] = await self._resolve_one(spec, row, keyring_usable)
         return resolved
 
     async def _resolve_one(
         self, spec: SettingSpec, stored: StoredSetting | None, keyring_usable: bool
     ) -> ResolvedSetting:
+        candidates: list[tuple[Source, object, int | None]] = []
         if stored is not None:
-            return self._make(spec, stored.value, Source.DATABASE, stored.version)
-        if keyring_usable:
-            raw = await self._secrets.get(spec.name)
-            if raw is not None:
-                return self._make(spec, self._parse(spec, raw, "keyring"), Source.KEYRING)
-        raw = self._environment.get(spec.name)
-        if raw is not None:
-            return self._make(spec, self._parse(spec, raw, "environment"), Source.ENVIRONMENT)
-        return self._make(spec, spec.default, Source.DEFAULT)
-
-    @staticmethod
-    def _parse(spec: SettingSpec, raw: str, layer: str) -> object:
-        try:
-            return spec.parse(raw)
-        except ValidationFailed as error:
-            raise ValidationFailed(error.errors, f"bad value in the {layer}") from None
+            candidates.append((Source.DATABASE, stored.value, stored.version))
+        if keyring_usable and (from_keyring := await self._secrets.get(spec.name)) is not None:
+            candidates.append((Source.KEYRING, from_keyring, None))
+        if self._environment.is_development and (from_env := self._environment.get(spec.name)):
+            candidates.append((Source.ENVIRONMENT, from_env, None))
+        problems: list[str] = []
+        for source, raw, version in candidates:
+            try:
+                value = spec.parse(raw)
+            except ValidationFailed as error:
+                problems.append(f"{source.value} value {raw!r} ignored: {error.errors[spec.name]}")
+                continue
+            return replace(self._make(spec, value, source, version), problem="; ".join(problems))
+        return replace(
+            self._make(spec, spec.default, Source.DEFAULT, None), problem="; ".join(problems)
+        )
 
     @staticmethod
     def _make(
-        spec: SettingSpec, value: object, source: Source, version: int | None = None
+        spec: SettingSpec, value: object, source: Source, version: int | None
     ) -> ResolvedSetting:
         return ResolvedSetting(
             name=spec.name,

@@ -1,5 +1,9 @@
-"""Request id, metrics and the access log for every HTTP request, as one raw ASGI layer:
-it runs on every /health poll, so it must cost next to nothing."""
+"""Request id, metrics and the access log for every HTTP request, unmatched ones included.
+
+A raw ASGI wrapper around the Litestar app rather than a Litestar middleware: Litestar runs
+its middleware only on matched routes, and a 404 must carry its request id too. It runs on
+every /health poll, so it must cost next to nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,13 @@ import uuid
 
 import structlog
 from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tbot.adapters.observability.metrics import Metrics
 
 REQUEST_ID_HEADER = b"x-request-id"
 QUIET_ROUTES = frozenset({"/health", "/metrics"})
+UNMATCHED = "unmatched"
 _log = structlog.get_logger("tbot.api")
 
 
@@ -23,22 +27,22 @@ def _incoming_request_id(scope: Scope) -> str:
         if name == REQUEST_ID_HEADER:
             # Bounded and printable: the id lands in logs and audit rows.
             text = value.decode("latin-1")[:64]
-            if text.isprintable():
+            if text and text.isprintable():
                 return text
     return uuid.uuid4().hex
 
 
-class RequestContextMiddleware(ASGIMiddleware):
-    def __init__(self, metrics: Metrics) -> None:
+class RequestContext:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self._app = app
         self._metrics = metrics
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
-            await next_app(scope, receive, send)
+            await self._app(scope, receive, send)
             return
         request_id = _incoming_request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        route = scope.get("path_template") or "unmatched"
         status = 500
         started = time.perf_counter()
 
@@ -54,12 +58,14 @@ class RequestContextMiddleware(ASGIMiddleware):
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
-                await next_app(scope, receive, send_with_id)
+                await self._app(scope, receive, send_with_id)
             finally:
-                elapsed = time.perf_counter() - started
-                self._record(route, str(scope.get("method", "")), status, elapsed)
+                # Litestar's router writes the matched template into the shared scope.
+                route = scope.get("path_template") or UNMATCHED
+                self._record(route, str(scope.get("method", "")), status, started)
 
-    def _record(self, route: str, method: str, status: int, elapsed: float) -> None:
+    def _record(self, route: str, method: str, status: int, started: float) -> None:
+        elapsed = time.perf_counter() - started
         self._metrics.http_requests.labels(route, method, str(status)).inc()
         self._metrics.http_latency.labels(route).observe(elapsed)
         if route not in QUIET_ROUTES:

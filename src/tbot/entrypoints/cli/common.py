@@ -29,12 +29,14 @@ DataDirOption = Annotated[
 ]
 
 # Exit codes a script can branch on, one per kind of domain error.
+# 1 is any other error and 2 a usage error (Typer's own).
 _EXIT_CODES: dict[type[DomainError], int] = {
-    ValidationFailed: 2,
-    NotFound: 3,
-    Conflict: 4,
-    PermissionDenied: 5,
+    ValidationFailed: 3,
+    NotFound: 4,
+    Conflict: 5,
+    PermissionDenied: 6,
 }
+SCHEMA_OUT_OF_DATE = 7
 
 
 def cli_actor() -> Actor:
@@ -60,13 +62,15 @@ def run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     exit code, never a traceback."""
     try:
         return asyncio.run(work())
+    except ValidationFailed as error:
+        err_console.print("[red]Error:[/] " + error.message.split(":", 1)[0])
+        for field, reason in error.errors.items():
+            err_console.print(f"  {field}: {reason}")
+        raise typer.Exit(_EXIT_CODES[ValidationFailed]) from None
     except DomainError as error:
         err_console.print(f"[red]Error:[/] {error.message}")
-        if isinstance(error, ValidationFailed):
-            for field, reason in error.errors.items():
-                err_console.print(f"  {field}: {reason}")
         code = next((c for kind, c in _EXIT_CODES.items() if isinstance(error, kind)), 1)
         raise typer.Exit(code) from None
     except SchemaOutOfDate as error:
         err_console.print(f"[red]Error:[/] {error}")
-        raise typer.Exit(6) from None
+        raise typer.Exit(SCHEMA_OUT_OF_DATE) from None

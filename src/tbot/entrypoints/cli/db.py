@@ -7,17 +7,18 @@ from typing import Annotated
 import typer
 
 from tbot.adapters.postgres import migrations
-from tbot.bootstrap import start_servers
-from tbot.entrypoints.cli.common import DataDirOption, console, settings_for
+from tbot.bootstrap import build_container, database_url, start_servers
+from tbot.entrypoints.cli.common import DataDirOption, console, run, settings_for
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
 
-async def _with_database(data_dir: Path | None, action: str, revision: str = "head") -> str:
+async def _on_database(data_dir: Path | None, action: str, revision: str = "head") -> str:
+    """Runs one Alembic action on the configured (or embedded) PostgreSQL; Redis is not needed."""
     settings = settings_for(data_dir)
-    servers = await start_servers(settings)
+    servers = await start_servers(settings, need_redis=False)
     try:
-        url = servers.database_url
+        url = await database_url(build_container(settings, servers), servers)
         if action == "upgrade":
             await migrations.upgrade_async(url, revision)
         elif action == "downgrade":
@@ -25,9 +26,8 @@ async def _with_database(data_dir: Path | None, action: str, revision: str = "he
         elif action == "history":
             return await asyncio.to_thread(migrations.history, url)
         current = await migrations.current_revision(url)
-        return (
-            f"current revision: {current or '(empty database)'}; head: {migrations.head_revision()}"
-        )
+        head = migrations.head_revision()
+        return f"current revision: {current or '(empty database)'}; head: {head}"
     finally:
         await servers.stop()
 
@@ -37,8 +37,8 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Apply migrations up to REVISION (default: head). Each runs in one transaction."""
-    console.print(asyncio.run(_with_database(data_dir, "upgrade", revision)))
+    """Apply migrations up to REVISION (default: head), all in one transaction."""
+    console.print(run(lambda: _on_database(data_dir, "upgrade", revision)))
 
 
 @app.command()
@@ -46,17 +46,17 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
     data_dir: DataDirOption = None,
 ) -> None:
-    """Revert migrations down to REVISION."""
-    console.print(asyncio.run(_with_database(data_dir, "downgrade", revision)))
+    """Revert migrations down to REVISION, all in one transaction."""
+    console.print(run(lambda: _on_database(data_dir, "downgrade", revision)))
 
 
 @app.command()
 def current(data_dir: DataDirOption = None) -> None:
     """Show the database's revision and the newest one this version knows."""
-    console.print(asyncio.run(_with_database(data_dir, "current")))
+    console.print(run(lambda: _on_database(data_dir, "current")))
 
 
 @app.command()
 def history(data_dir: DataDirOption = None) -> None:
     """List the migrations."""
-    console.print(asyncio.run(_with_database(data_dir, "history")))
+    console.print(run(lambda: _on_database(data_dir, "history")))

@@ -23,6 +23,9 @@ def list_(data_dir: DataDirOption = None) -> None:
             version = "" if row.version is None else str(row.version)
             table.add_row(row.name, repr(row.value), row.source.value, version, row.description)
         console.print(table)
+        for row in rows:
+            if row.problem:
+                console.print(f"[yellow]{row.name}: {row.problem}[/]")
 
     run(work)
 

@@ -4,7 +4,7 @@ import contextlib
 from collections.abc import Generator
 
 import uvicorn
-from litestar import Litestar
+from litestar.types import ASGIApp
 
 
 class EmbeddedUvicorn(uvicorn.Server):
@@ -19,7 +19,7 @@ class EmbeddedUvicorn(uvicorn.Server):
         return
 
 
-def create_server(app: Litestar, host: str, port: int) -> EmbeddedUvicorn:
+def create_server(app: ASGIApp, host: str, port: int) -> EmbeddedUvicorn:
     config = uvicorn.Config(
         app,
         host=host,

@@ -26,11 +26,14 @@ class Banner:
             self._console.print("Starting the embedded servers (first start runs initdb)...")
 
     def environment_used(self, names: list[str], development: bool) -> None:
-        where = "development mode" if development else "PRODUCTION: secrets from it are ignored"
+        where = "development mode" if development else "PRODUCTION: ignored"
         self._console.print(
-            f"[yellow]Environment/.env supplies {', '.join(names)} ({where}). Use the web admin, "
-            "`tbot settings set` or `tbot secrets set` in production.[/]"
+            f"[yellow]Environment/.env supplies {', '.join(names)} ({where}). In production use "
+            "`tbot settings set` and `tbot secrets set`.[/]"
         )
+
+    def setting_problem(self, name: str, problem: str) -> None:
+        self._console.print(f"[yellow]Setting {name}: {problem}[/]")
 
     def keyring_unavailable(self, detail: str) -> None:
         self._console.print(f"[yellow]Secrets: {detail}[/]")

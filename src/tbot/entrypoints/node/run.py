@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import sys
@@ -57,6 +58,9 @@ async def run_node(settings: BootstrapSettings, options: NodeOptions, banner: Ba
         runtime = await _prepare(container, servers, settings, banner)
         tasks = await _start_roles(container, servers, settings, options, runtime, banner)
         banner.ready(settings, servers, options.roles, await _bot_token_set(container))
+        # Everything built at start lives for the whole run: keep it out of the collector's
+        # full passes, which otherwise stall requests for tens of milliseconds.
+        gc.freeze()
         await _wait(stop, tasks)
     finally:
         banner.stopping()
@@ -83,7 +87,15 @@ async def _prepare(
     )
     await _register_secrets(container)
     _warn_about_environment(container, settings, banner)
+    await _warn_about_bad_values(container, banner)
     return runtime
+
+
+async def _warn_about_bad_values(container: Container, banner: Banner) -> None:
+    for setting in await container.list_settings()():
+        if setting.problem:
+            banner.setting_problem(setting.name, setting.problem)
+            _log.warning("setting_value_ignored", setting=setting.name, problem=setting.problem)
 
 
 async def _register_secrets(container: Container) -> None:
@@ -145,10 +157,10 @@ async def _start_roles(
 
 
 async def _serve_api(container: Container, settings: BootstrapSettings) -> None:
-    from tbot.entrypoints.api.app import create_app
+    from tbot.entrypoints.api.app import create_asgi
     from tbot.entrypoints.node.api_server import create_server
 
-    server = create_server(create_app(container), settings.api_host, settings.api_port)
+    server = create_server(create_asgi(container), settings.api_host, settings.api_port)
     try:
         await server.serve()
     except asyncio.CancelledError:
