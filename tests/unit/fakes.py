@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from tbot.application.ports.audit import AuditFilter
 from tbot.application.ports.cluster import NodeBeat
 from tbot.application.ports.secrets import SecretStoreStatus
 from tbot.application.ports.settings import StoredSetting
 from tbot.domain.audit import AuditEvent
-from tbot.domain.errors import Conflict
+from tbot.domain.errors import Conflict, ValidationFailed
+from tbot.domain.identity.credentials import ApiToken, RefreshToken
+from tbot.domain.identity.roles import BUILTIN_ROLES, Role
+from tbot.domain.identity.users import User
+from tbot.domain.identity.verification import EmailVerification
 from tbot.domain.settings import SettingValue
 
 
@@ -21,6 +26,16 @@ class _State:
     settings: dict[str, StoredSetting] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     nodes: dict[str, NodeBeat] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=lambda: {r.name: r for r in BUILTIN_ROLES})
+    refresh_tokens: dict[int, RefreshToken] = field(default_factory=dict)
+    api_tokens: dict[int, ApiToken] = field(default_factory=dict)
+    verifications: dict[int, EmailVerification] = field(default_factory=dict)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
 
 
 class FakeClock:
@@ -75,7 +90,22 @@ class FakeAuditLog:
         self._state = state
 
     async def add(self, event: AuditEvent) -> None:
-        self._state.audit.append(event)
+        self._state.audit.append(replace(event, id=self._state.new_id(), at=datetime.now(UTC)))
+
+    async def search(
+        self, where: AuditFilter, *, before_id: int | None = None, limit: int = 100
+    ) -> list[AuditEvent]:
+        def keep(e: AuditEvent) -> bool:
+            return (
+                (where.actor is None or e.actor.name == where.actor)
+                and (where.action is None or e.action == where.action)
+                and (where.target_type is None or e.target_type == where.target_type)
+                and (where.target_id is None or e.target_id == where.target_id)
+                and (where.channel is None or e.actor.channel.value == where.channel)
+                and (before_id is None or (e.id or 0) < before_id)
+            )
+
+        return [e for e in reversed(self._state.audit) if keep(e)][:limit]
 
     async def recent(self, limit: int = 50) -> list[AuditEvent]:
         return list(reversed(self._state.audit))[:limit]
@@ -105,6 +135,11 @@ class FakeUnitOfWork:
         self.settings = FakeSettingsRepository(self._working, self.clock)
         self.audit = FakeAuditLog(self._working)
         self.nodes = FakeNodeRepository(self._working)
+        self.users = FakeUserRepository(self._working, self.clock)
+        self.roles = FakeRoleRepository(self._working)
+        self.refresh_tokens = FakeRefreshTokens(self._working)
+        self.api_tokens = FakeApiTokens(self._working)
+        self.verifications = FakeVerifications(self._working)
         return self
 
     async def __aexit__(
@@ -156,3 +191,146 @@ class FakeEnvironment:
     @property
     def is_development(self) -> bool:
         return self.development
+
+
+class FakeUserRepository:
+    def __init__(self, state: _State, clock: FakeClock) -> None:
+        self._state = state
+        self._clock = clock
+
+    async def get(self, user_id: int) -> User | None:
+        return self._state.users.get(user_id)
+
+    async def _find(self, **field_value: object) -> User | None:
+        ((name, value),) = field_value.items()
+        return next((u for u in self._state.users.values() if getattr(u, name) == value), None)
+
+    async def by_login(self, login: str) -> User | None:
+        return await self._find(login=login)
+
+    async def by_email(self, email: str) -> User | None:
+        return await self._find(email=email)
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        return await self._find(telegram_id=telegram_id)
+
+    def _check_unique(self, user: User) -> None:
+        for other in self._state.users.values():
+            if other.id == user.id:
+                continue
+            for name in ("login", "email", "telegram_id"):
+                value = getattr(user, name)
+                if value is not None and getattr(other, name) == value:
+                    raise Conflict(f"{name} {value!r} is taken")
+        unknown = [r for r in user.roles if r not in self._state.roles]
+        if unknown:
+            raise ValidationFailed({"roles": f"unknown role(s): {', '.join(unknown)}"})
+
+    async def add(self, user: User) -> User:
+        self._check_unique(user)
+        stored = replace(user, id=self._state.new_id(), created_at=self._clock.now(), version=1)
+        self._state.users[stored.id or 0] = stored
+        return stored
+
+    async def update(self, user: User) -> User:
+        assert user.id is not None
+        current = self._state.users.get(user.id)
+        if current is None or current.version != user.version:
+            raise Conflict(f"user {user.id} was changed by someone else")
+        self._check_unique(user)
+        stored = replace(user, version=user.version + 1)
+        self._state.users[user.id] = stored
+        return stored
+
+    async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[User]:
+        users = sorted(self._state.users.values(), key=lambda u: u.id or 0)
+        return [u for u in users if after_id is None or (u.id or 0) > after_id][:limit]
+
+    async def count_admins(self) -> int:
+        return sum(1 for u in self._state.users.values() if "admin" in u.roles and not u.disabled)
+
+
+class FakeRoleRepository:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def list(self) -> list[Role]:
+        return sorted(self._state.roles.values(), key=lambda r: r.name)
+
+    async def get(self, name: str) -> Role | None:
+        return self._state.roles.get(name)
+
+    async def save(self, role: Role) -> None:
+        self._state.roles[role.name] = role
+
+
+class FakeRefreshTokens:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def add(self, token: RefreshToken) -> RefreshToken:
+        stored = replace(token, id=self._state.new_id())
+        self._state.refresh_tokens[stored.id or 0] = stored
+        return stored
+
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        found = (t for t in self._state.refresh_tokens.values() if t.token_hash == token_hash)
+        return next(found, None)
+
+    async def mark_used(self, token_id: int, at: datetime) -> None:
+        token = self._state.refresh_tokens[token_id]
+        self._state.refresh_tokens[token_id] = replace(token, used_at=at)
+
+    async def _revoke(self, keep: object, at: datetime) -> int:
+        count = 0
+        for key, token in list(self._state.refresh_tokens.items()):
+            if keep(token) and token.revoked_at is None:  # type: ignore[operator]
+                self._state.refresh_tokens[key] = replace(token, revoked_at=at)
+                count += 1
+        return count
+
+    async def revoke_family(self, family_id: str, at: datetime) -> int:
+        return await self._revoke(lambda t: t.family_id == family_id, at)
+
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        return await self._revoke(lambda t: t.user_id == user_id, at)
+
+
+class FakeApiTokens:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def add(self, token: ApiToken) -> ApiToken:
+        stored = replace(token, id=self._state.new_id(), created_at=datetime.now(UTC))
+        self._state.api_tokens[stored.id or 0] = stored
+        return stored
+
+    async def by_prefix(self, prefix: str) -> ApiToken | None:
+        return next((t for t in self._state.api_tokens.values() if t.prefix == prefix), None)
+
+    async def get(self, token_id: int) -> ApiToken | None:
+        return self._state.api_tokens.get(token_id)
+
+    async def list(self) -> list[ApiToken]:
+        return list(self._state.api_tokens.values())
+
+    async def revoke(self, token_id: int, at: datetime) -> None:
+        self._state.api_tokens[token_id] = replace(self._state.api_tokens[token_id], revoked_at=at)
+
+    async def touch(self, token_id: int, at: datetime) -> None:
+        token = self._state.api_tokens[token_id]
+        self._state.api_tokens[token_id] = replace(token, last_used_at=at)
+
+
+class FakeVerifications:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def get(self, telegram_id: int) -> EmailVerification | None:
+        return self._state.verifications.get(telegram_id)
+
+    async def save(self, verification: EmailVerification) -> None:
+        self._state.verifications[verification.telegram_id] = verification
+
+    async def delete(self, telegram_id: int) -> None:
+        self._state.verifications.pop(telegram_id, None)

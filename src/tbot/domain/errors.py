@@ -46,3 +46,11 @@ class RateLimited(DomainError):
         super().__init__(f"too many requests for {action}; retry in {retry_after_s:.0f} s")
         self.action = action
         self.retry_after_s = retry_after_s
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: a missing, expired, tampered or revoked token, a wrong password."""
+
+
+class Unavailable(DomainError):
+    """A dependency outside our control (mail server, OTRS) failed; trying later may work."""

@@ -5,6 +5,13 @@ from typing import Protocol, Self
 
 from tbot.application.ports.audit import AuditLog
 from tbot.application.ports.cluster import NodeRepository
+from tbot.application.ports.identity import (
+    ApiTokenRepository,
+    RefreshTokenRepository,
+    RoleRepository,
+    UserRepository,
+    VerificationRepository,
+)
 from tbot.application.ports.settings import SettingsRepository
 
 
@@ -15,6 +22,11 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     settings: SettingsRepository
     nodes: NodeRepository
+    users: UserRepository
+    roles: RoleRepository
+    refresh_tokens: RefreshTokenRepository
+    api_tokens: ApiTokenRepository
+    verifications: VerificationRepository
 
     async def __aenter__(self) -> Self: ...
 

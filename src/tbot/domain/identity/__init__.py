@@ -1,0 +1,1 @@
+"""Identity and access: users, roles, permissions, credentials."""
