@@ -1,0 +1,1 @@
+"""Mail adapters: corporate SMTP, and a log-only mailer for when none is configured."""
