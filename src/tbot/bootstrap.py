@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dependency_injector import providers
+
 from tbot.config import ALL_ROLES, BootstrapSettings, read_environment
 from tbot.container import Container, close_resources, configure, open_resources
 
@@ -150,6 +152,8 @@ async def apply_runtime_settings(container: Container) -> RuntimeSettings:
     """Reads the effective settings from the database layer and hands the ones the
     container wires (intervals, cache) to it."""
     runtime = await container.load_runtime_settings()()
+    container.runtime.override(providers.Object(runtime))
+    await prepare_identity(container)
     container.config.heartbeat_interval_s.from_value(runtime.heartbeat_interval_s)
     container.config.node_down_after_beats.from_value(runtime.node_down_after_beats)
     container.config.health_cache_s.from_value(runtime.health_cache_s)
@@ -157,6 +161,35 @@ async def apply_runtime_settings(container: Container) -> RuntimeSettings:
     health.cache_s = runtime.health_cache_s
     health.add_checks(await _integration_checks(container, runtime))
     return runtime
+
+
+async def prepare_identity(container: Container) -> None:
+    """Reads the JWT keys and the SMTP password. A node without a signing key creates one
+    and keeps it in the keyring (audited); without a keyring the key lives only in this
+    process, and tokens die with it, said loudly."""
+    import structlog
+
+    from tbot.adapters.observability.logging import redactor
+    from tbot.adapters.security.jwt_codec import generate_signing_key
+    from tbot.domain.actor import Actor
+
+    log = structlog.get_logger("tbot.identity")
+    resolve = container.resolve_secret()
+    current = (await resolve("jwt_signing_key")).value
+    if current is None:
+        current = generate_signing_key()
+        if container.secret_store().status().available:
+            await container.set_secret()("jwt_signing_key", current, Actor.system())
+            log.warning("jwt_key_generated", detail="copy it to every node: tbot secrets set")
+        else:
+            log.warning("jwt_key_ephemeral", detail="no keyring: tokens end with this process")
+    previous = (await resolve("jwt_previous_signing_key")).value
+    smtp_password = (await resolve("smtp_password")).value
+    for value in (current, previous, smtp_password):
+        redactor.register(value)
+    container.config.jwt_signing_key.from_value(current)
+    container.config.jwt_previous_keys.from_value([previous] if previous else [])
+    container.config.smtp_password.from_value(smtp_password)
 
 
 async def _integration_checks(

@@ -15,18 +15,49 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tbot import __version__
 from tbot.adapters.keyring.health import KeyringHealthCheck
 from tbot.adapters.keyring.secret_store import KeyringSecretStore, load_backend
+from tbot.adapters.mail.smtp import LogMailer, SmtpMailer
 from tbot.adapters.observability.logging import redactor
 from tbot.adapters.observability.metrics import Metrics
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from tbot.adapters.redis.client import create_redis
+from tbot.adapters.redis.failure_counter import RedisFailureCounter
 from tbot.adapters.redis.health import RedisHealthCheck
+from tbot.adapters.redis.rate_limiter import RedisRateLimiter
+from tbot.adapters.redis.revocations import RedisRevocationList
+from tbot.adapters.security.jwt_codec import JwtAccessTokenCodec
+from tbot.adapters.security.passwords import BcryptPasswordHasher
 from tbot.adapters.system.clock import SystemClock
 from tbot.adapters.system.environment import EnvironmentVariables
 from tbot.application.cluster.list_nodes import ListNodes
 from tbot.application.cluster.record_heartbeat import NodeIdentity, RecordHeartbeat
 from tbot.application.health.check_health import CheckHealth
+from tbot.application.identity.api_tokens import CreateApiToken, ListApiTokens, RevokeApiToken
+from tbot.application.identity.authenticate import Authenticate
+from tbot.application.identity.authorizer import Authorizer
+from tbot.application.identity.browse_audit import BrowseAudit, ExportAudit
+from tbot.application.identity.change_password import ChangePassword
+from tbot.application.identity.create_user import CreateUser
+from tbot.application.identity.email_verification import (
+    ConfirmEmailVerification,
+    StartEmailVerification,
+)
+from tbot.application.identity.login import Login
+from tbot.application.identity.logout import Logout, LogoutEverywhere
+from tbot.application.identity.manage_roles import ChangeRolePermissions, CreateRole, ListRoles
+from tbot.application.identity.manage_users import (
+    HasAdmin,
+    ListUsers,
+    ResetPassword,
+    SetTelegramBlocked,
+    SetUserDisabled,
+    SetUserRoles,
+)
+from tbot.application.identity.policy import policy_from_settings
+from tbot.application.identity.refresh_session import RefreshSession
+from tbot.application.identity.sessions import SessionIssuer
+from tbot.application.ports.identity import Mailer
 from tbot.application.secrets.list_secrets import ListSecrets
 from tbot.application.secrets.resolve_secret import ResolveSecret
 from tbot.application.secrets.set_secret import DeleteSecret, SetSecret
@@ -36,6 +67,7 @@ from tbot.application.settings.list_settings import ListSettings
 from tbot.application.settings.load_runtime_settings import LoadRuntimeSettings
 from tbot.application.settings.reset_setting import ResetSetting
 from tbot.application.settings.resolver import SettingsResolver
+from tbot.domain.settings import RuntimeSettings
 
 
 async def _engine(
@@ -79,8 +111,23 @@ def _node_identity(node_id: str, roles: tuple[str, ...]) -> NodeIdentity:
     )
 
 
+def _mailer(runtime: RuntimeSettings, password: str | None) -> Mailer:
+    if not runtime.smtp_host:
+        return LogMailer()
+    return SmtpMailer(
+        runtime.smtp_host,
+        runtime.smtp_port,
+        username=runtime.smtp_username or None,
+        password=password,
+        sender=runtime.smtp_from,
+        starttls=runtime.smtp_starttls,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
+    # Replaced by the effective settings once the database is reachable (bootstrap).
+    runtime = providers.Object(RuntimeSettings.defaults())
 
     clock = providers.Singleton(SystemClock)
     metrics = providers.Singleton(Metrics)
@@ -135,6 +182,106 @@ class Container(containers.DeclarativeContainer):
         down_after_beats=config.node_down_after_beats,
     )
 
+    # -- identity and access ----------------------------------------------------------------
+    identity_policy = providers.Singleton(policy_from_settings, runtime=runtime)
+    authorizer = providers.Singleton(Authorizer)
+    password_hasher = providers.Singleton(
+        BcryptPasswordHasher, rounds=runtime.provided.bcrypt_rounds
+    )
+    access_tokens = providers.Singleton(
+        JwtAccessTokenCodec,
+        signing_key=config.jwt_signing_key,
+        previous_keys=config.jwt_previous_keys,
+    )
+    revocations = providers.Singleton(
+        RedisRevocationList,
+        redis=redis,
+        namespace=config.redis_namespace,
+        ttl_s=providers.Callable(lambda r: r.access_token_minutes * 60 + 60, runtime),
+    )
+    rate_limiter = providers.Singleton(
+        RedisRateLimiter, redis=redis, namespace=config.redis_namespace
+    )
+    failure_counter = providers.Singleton(
+        RedisFailureCounter, redis=redis, namespace=config.redis_namespace
+    )
+    mailer = providers.Singleton(_mailer, runtime=runtime, password=config.smtp_password)
+    sessions = providers.Factory(
+        SessionIssuer, codec=access_tokens, clock=clock, policy=identity_policy
+    )
+    login = providers.Factory(
+        Login,
+        uow=uow,
+        hasher=password_hasher,
+        failures=failure_counter,
+        sessions=sessions,
+        policy=identity_policy,
+    )
+    refresh_session = providers.Factory(
+        RefreshSession, uow=uow, sessions=sessions, revocations=revocations, clock=clock
+    )
+    logout = providers.Factory(Logout, uow=uow, revocations=revocations, clock=clock)
+    logout_everywhere = providers.Factory(
+        LogoutEverywhere, uow=uow, revocations=revocations, clock=clock
+    )
+    change_password = providers.Factory(
+        ChangePassword,
+        uow=uow,
+        hasher=password_hasher,
+        revocations=revocations,
+        clock=clock,
+        policy=identity_policy,
+    )
+    authenticate = providers.Factory(
+        Authenticate, uow=uow, codec=access_tokens, revocations=revocations, clock=clock
+    )
+    create_user = providers.Factory(
+        CreateUser, uow=uow, hasher=password_hasher, authorizer=authorizer, policy=identity_policy
+    )
+    list_users = providers.Factory(ListUsers, uow=uow, authorizer=authorizer)
+    has_admin = providers.Factory(HasAdmin, uow=uow)
+    set_user_roles = providers.Factory(
+        SetUserRoles, uow=uow, authorizer=authorizer, revocations=revocations, clock=clock
+    )
+    set_user_disabled = providers.Factory(
+        SetUserDisabled, uow=uow, authorizer=authorizer, revocations=revocations, clock=clock
+    )
+    set_telegram_blocked = providers.Factory(
+        SetTelegramBlocked, uow=uow, authorizer=authorizer, revocations=revocations, clock=clock
+    )
+    reset_password = providers.Factory(
+        ResetPassword,
+        uow=uow,
+        authorizer=authorizer,
+        revocations=revocations,
+        clock=clock,
+        hasher=password_hasher,
+        policy=identity_policy,
+    )
+    list_roles = providers.Factory(ListRoles, uow=uow, authorizer=authorizer)
+    create_role = providers.Factory(CreateRole, uow=uow, authorizer=authorizer)
+    change_role_permissions = providers.Factory(
+        ChangeRolePermissions, uow=uow, authorizer=authorizer
+    )
+    create_api_token = providers.Factory(
+        CreateApiToken, uow=uow, authorizer=authorizer, clock=clock
+    )
+    list_api_tokens = providers.Factory(ListApiTokens, uow=uow, authorizer=authorizer)
+    revoke_api_token = providers.Factory(
+        RevokeApiToken, uow=uow, authorizer=authorizer, clock=clock
+    )
+    start_email_verification = providers.Factory(
+        StartEmailVerification,
+        uow=uow,
+        mailer=mailer,
+        limiter=rate_limiter,
+        clock=clock,
+        policy=identity_policy,
+    )
+    confirm_email_verification = providers.Factory(ConfirmEmailVerification, uow=uow, clock=clock)
+    browse_audit = providers.Factory(BrowseAudit, uow=uow, authorizer=authorizer)
+    export_audit = providers.Factory(ExportAudit, uow=uow, authorizer=authorizer)
+
     database_check = providers.Singleton(PostgresHealthCheck, engine=engine)
     redis_check = providers.Singleton(RedisHealthCheck, redis=redis)
     keyring_check = providers.Singleton(KeyringHealthCheck, store=secret_store)
@@ -179,6 +326,10 @@ def configure(
             "heartbeat_interval_s": 5.0,
             "node_down_after_beats": 3,
             "health_cache_s": 1.0,
+            # Set by `prepare_identity` once the keyring has been read.
+            "jwt_signing_key": "",
+            "jwt_previous_keys": [],
+            "smtp_password": None,
         }
     )
 
@@ -186,7 +337,15 @@ def configure(
 # Singletons built on the async resources. Once the resources are up, each is resolved once
 # and pinned as a plain object, so that use-case factories stay synchronous: calling
 # `container.list_settings()` then returns the use case, not a Future of it.
-_BUILT_ON_RESOURCES = ("session_factory", "database_check", "redis_check", "check_health")
+_BUILT_ON_RESOURCES = (
+    "session_factory",
+    "database_check",
+    "redis_check",
+    "check_health",
+    "revocations",
+    "rate_limiter",
+    "failure_counter",
+)
 
 
 async def open_resources(container: Container) -> None:

@@ -12,6 +12,8 @@ from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from tbot.adapters.postgres.engine import async_url, create_engine
+from tbot.adapters.security.jwt_codec import generate_signing_key
+from tbot.bootstrap import prepare_identity
 from tbot.container import Container, close_resources, configure, open_resources
 from tests.conftest import KEYRING_BACKEND
 
@@ -57,6 +59,9 @@ async def container(
             )
         )
     )
+    # A key in the keyring up front, as on a configured node: no generation, no audit row.
+    await container.secret_store().set("jwt_signing_key", generate_signing_key())
+    await prepare_identity(container)
     yield container
     container.session_factory.reset_last_overriding()
     await close_resources(container)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 
@@ -43,7 +44,8 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     def __init__(self, action: str, retry_after_s: float) -> None:
-        super().__init__(f"too many requests for {action}; retry in {retry_after_s:.0f} s")
+        wait = max(1, math.ceil(retry_after_s))
+        super().__init__(f"too many requests for {action}; retry in {wait} s")
         self.action = action
         self.retry_after_s = retry_after_s
 

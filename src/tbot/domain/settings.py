@@ -163,6 +163,83 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Corporate SMTP server for verification codes; empty uses the log-only mailer.",
     ),
     SettingSpec("smtp_port", int, 587, "SMTP port.", minimum=1, maximum=65535),
+    SettingSpec("smtp_username", str, "", "SMTP login; empty sends without logging in."),
+    SettingSpec("smtp_from", str, "tbot@localhost", "Sender address of TBot's mail."),
+    SettingSpec(
+        "smtp_starttls",
+        bool,
+        True,
+        "Upgrade the SMTP connection with STARTTLS; TBot never logs in over clear text.",
+    ),
+    SettingSpec(
+        "verification_email_domains",
+        str,
+        "",
+        "Comma-separated mail domains whose addresses may verify in Telegram; empty allows any.",
+    ),
+    SettingSpec(
+        "bcrypt_rounds",
+        int,
+        12,
+        "bcrypt cost of new password hashes (each +1 doubles the time of a login).",
+        minimum=4,
+        maximum=15,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "access_token_minutes",
+        int,
+        15,
+        "Lifetime of an API access token; also how long a role change may take to apply.",
+        minimum=1,
+        maximum=1440,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "refresh_token_days",
+        int,
+        14,
+        "Lifetime of a login session without activity.",
+        minimum=1,
+        maximum=365,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "login_max_failures",
+        int,
+        5,
+        "Failed logins of one account within the lockout window that lock it.",
+        minimum=3,
+        maximum=100,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "login_lockout_minutes",
+        int,
+        15,
+        "Window for counting failed logins, and how long a lockout lasts.",
+        minimum=1,
+        maximum=1440,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "api_requests_per_minute",
+        int,
+        600,
+        "Requests one user or API token may make per minute across all nodes.",
+        minimum=10,
+        maximum=1_000_000,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "login_attempts_per_minute",
+        int,
+        20,
+        "Login attempts one client address may make per minute across all nodes.",
+        minimum=1,
+        maximum=10_000,
+        restart_required=True,
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -171,7 +248,14 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("redis_password", "Password of Redis, if the URL has none."),
     SecretSpec("smtp_password", "Password of the SMTP account."),
     SecretSpec("otrs_password", "Password of the OTRS/Znuny agent used by TBot."),
-    SecretSpec("jwt_signing_key", "Key that signs API access tokens (HS256)."),
+    SecretSpec(
+        "jwt_signing_key",
+        "Key that signs API access tokens (HS256); every node needs the same one.",
+    ),
+    SecretSpec(
+        "jwt_previous_signing_key",
+        "The key before the last rotation, still accepted for verification.",
+    ),
 )
 
 _SETTINGS_BY_NAME = {spec.name: spec for spec in SETTINGS}
@@ -215,6 +299,17 @@ class RuntimeSettings:
     otrs_url: str
     smtp_host: str
     smtp_port: int
+    smtp_username: str
+    smtp_from: str
+    smtp_starttls: bool
+    verification_email_domains: str
+    bcrypt_rounds: int
+    access_token_minutes: int
+    refresh_token_days: int
+    login_max_failures: int
+    login_lockout_minutes: int
+    api_requests_per_minute: int
+    login_attempts_per_minute: int
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> RuntimeSettings:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tbot.adapters.postgres.tables import audit_log
+from tbot.application.ports.audit import AuditFilter
 from tbot.domain.actor import Actor, Channel
 from tbot.domain.audit import AuditEvent
 
@@ -26,6 +27,23 @@ class PostgresAuditLog:
         rows = (await self._session.execute(query)).mappings()
         return [_event(row) for row in rows]
 
+    async def search(
+        self, where: AuditFilter, *, before_id: int | None = None, limit: int = 100
+    ) -> list[AuditEvent]:
+        """Newest first by the time of the event, ties by id. Ordering by `at` rather than by
+        id lets the `(…, at)` indexes serve every filter, a time range included; by id alone
+        PostgreSQL scans the primary key backwards through every row after `until`."""
+        query = (
+            select(audit_log)
+            .where(*_conditions(where))
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            query = query.where(_older_than(before_id))
+        rows = (await self._session.execute(query)).mappings()
+        return [_event(row) for row in rows]
+
     def _row(self, event: AuditEvent) -> dict[str, Any]:
         return {
             "actor": event.actor.name,
@@ -39,6 +57,30 @@ class PostgresAuditLog:
             "request_id": event.actor.request_id,
             "node": event.node or self._node,
         }
+
+
+def _conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
+    equal = (
+        (audit_log.c.actor, where.actor),
+        (audit_log.c.action, where.action),
+        (audit_log.c.target_type, where.target_type),
+        (audit_log.c.target_id, where.target_id),
+        (audit_log.c.channel, where.channel),
+    )
+    conditions = [column == value for column, value in equal if value is not None]
+    if where.since is not None:
+        conditions.append(audit_log.c.at >= where.since)
+    if where.until is not None:
+        conditions.append(audit_log.c.at < where.until)
+    return conditions
+
+
+def _older_than(before_id: int) -> ColumnElement[bool]:
+    """Events after the cursor's in the (at, id) order. Audit rows are never deleted, so the
+    cursor's row is there to read its time from."""
+    cursor = audit_log.alias("cursor")  # an alias, or the subquery would correlate to the outer row
+    cursor_at = select(cursor.c.at).where(cursor.c.id == before_id).scalar_subquery()
+    return tuple_(audit_log.c.at, audit_log.c.id) < tuple_(cursor_at, before_id)
 
 
 def _event(row: Any) -> AuditEvent:

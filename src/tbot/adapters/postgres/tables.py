@@ -8,10 +8,12 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    ForeignKey,
     Identity,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
@@ -76,4 +78,97 @@ nodes = Table(
     Column("is_leader", Boolean, nullable=False, server_default="false"),
     Column("fencing_token", BigInteger, nullable=True),
     schema="cluster",
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("builtin", Boolean, nullable=False, server_default="false"),
+    schema="core",
+)
+
+role_permissions = Table(
+    "role_permissions",
+    metadata,
+    Column("role", Text, ForeignKey("core.roles.name", ondelete="CASCADE"), nullable=False),
+    Column("permission", Text, nullable=False),
+    PrimaryKeyConstraint("role", "permission"),
+    schema="core",
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("login", Text, nullable=True, unique=True),
+    # stored lowercased, so that the unique constraint is case-insensitive
+    Column("email", Text, nullable=True, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("disabled", Boolean, nullable=False, server_default="false"),
+    Column("telegram_id", BigInteger, nullable=True, unique=True),
+    Column("telegram_blocked", Boolean, nullable=False, server_default="false"),
+    # no foreign key yet: the employee directory's tables come in a later revision
+    Column("employee_id", BigInteger, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    schema="core",
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("core.users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", Text, ForeignKey("core.roles.name", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("user_id", "role"),
+    schema="core",
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("core.users.id", ondelete="CASCADE"), nullable=False),
+    Column("family_id", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index(None, "family_id"),
+    Index(None, "user_id"),
+    schema="core",
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False, unique=True),
+    Column("token_hash", Text, nullable=False),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    schema="core",
+)
+
+email_verifications = Table(
+    "email_verifications",
+    metadata,
+    # the Telegram user's own id, never generated here
+    Column("telegram_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email", Text, nullable=False),
+    Column("code_hash", Text, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    schema="core",
 )

@@ -6,6 +6,11 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tbot.adapters.postgres.audit_log import PostgresAuditLog
+from tbot.adapters.postgres.identity.api_tokens import PostgresApiTokenRepository
+from tbot.adapters.postgres.identity.refresh_tokens import PostgresRefreshTokenRepository
+from tbot.adapters.postgres.identity.roles import PostgresRoleRepository
+from tbot.adapters.postgres.identity.users import PostgresUserRepository
+from tbot.adapters.postgres.identity.verifications import PostgresVerificationRepository
 from tbot.adapters.postgres.node_repository import PostgresNodeRepository
 from tbot.adapters.postgres.settings_repository import PostgresSettingsRepository
 
@@ -16,6 +21,11 @@ class PostgresUnitOfWork:
     audit: PostgresAuditLog
     settings: PostgresSettingsRepository
     nodes: PostgresNodeRepository
+    users: PostgresUserRepository
+    roles: PostgresRoleRepository
+    refresh_tokens: PostgresRefreshTokenRepository
+    api_tokens: PostgresApiTokenRepository
+    verifications: PostgresVerificationRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, node: str) -> None:
         self._session_factory = session_factory
@@ -30,6 +40,11 @@ class PostgresUnitOfWork:
         self.audit = PostgresAuditLog(session, node=self._node)
         self.settings = PostgresSettingsRepository(session)
         self.nodes = PostgresNodeRepository(session)
+        self.users = PostgresUserRepository(session)
+        self.roles = PostgresRoleRepository(session)
+        self.refresh_tokens = PostgresRefreshTokenRepository(session)
+        self.api_tokens = PostgresApiTokenRepository(session)
+        self.verifications = PostgresVerificationRepository(session)
         return self
 
     async def __aexit__(

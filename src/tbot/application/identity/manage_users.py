@@ -42,11 +42,7 @@ class _UserChange:
     async def _store(
         self, before: User, after: User, action: str, caller: Caller, *, end_sessions: bool
     ) -> User:
-        if (
-            _is_admin(before)
-            and not _is_admin(after)
-            and await self._uow.users.count_admins() <= 1
-        ):
+        if _is_admin(before) and not _is_admin(after) and await self._uow.users.count_admins() <= 1:
             raise Conflict("this is the last enabled admin; make another admin first")
         stored = await self._uow.users.update(after)
         if end_sessions:
@@ -144,3 +140,14 @@ class ListUsers:
 
 def _is_admin(user: User) -> bool:
     return "admin" in user.roles and not user.disabled
+
+
+class HasAdmin:
+    """Whether an enabled admin exists; a fresh installation is told how to make one."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self) -> bool:
+        async with self._uow:
+            return await self._uow.users.count_admins() > 0

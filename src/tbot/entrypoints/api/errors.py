@@ -3,6 +3,7 @@ never a stack trace; the trace goes to the log under the same id."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import structlog
@@ -16,6 +17,8 @@ from tbot.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 
@@ -27,6 +30,8 @@ _STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     Conflict: 409,
     RateLimited: 429,
+    Unauthenticated: 401,
+    Unavailable: 503,
 }
 
 
@@ -41,7 +46,9 @@ def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Respons
     if isinstance(error, ValidationFailed):
         body["fields"] = error.errors
     if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="tbot"'
     body["request_id"] = _request_id(request)
     return Response(body, status_code=status, headers=headers, media_type=MediaType.JSON)
 

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tbot.application.health.check_health import CheckHealth, HealthReport
 from tbot.entrypoints.api.schemas import DependencyOut, HealthOut
+from tbot.entrypoints.api.security import PUBLIC
 
 
 def _render(report: HealthReport) -> HealthOut:
@@ -31,6 +32,8 @@ def _render(report: HealthReport) -> HealthOut:
 
 @get(
     "/health",
+    opt=PUBLIC,
+    security=[],
     tags=["operations"],
     summary="Per-dependency status of this node",
     description="200 when every required dependency is up, 503 naming the failing ones.",
@@ -45,6 +48,8 @@ async def health(check_health: NamedDependency[CheckHealth]) -> Response[HealthO
 
 @get(
     "/metrics",
+    opt=PUBLIC,
+    security=[],
     tags=["operations"],
     summary="Prometheus metrics of this node",
     media_type="text/plain; version=0.0.4",

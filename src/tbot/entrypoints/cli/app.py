@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tbot import __version__
-from tbot.entrypoints.cli import cluster, db, secrets, settings
+from tbot.entrypoints.cli import cluster, db, roles, secrets, settings, tokens, users
 from tbot.entrypoints.cli.up import up
 
 app = typer.Typer(
@@ -19,6 +19,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(settings.app, name="settings")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(users.app, name="users")
+app.add_typer(roles.app, name="roles")
+app.add_typer(tokens.app, name="tokens")
 
 
 @app.command()

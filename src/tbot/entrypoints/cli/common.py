@@ -15,8 +15,18 @@ from rich.console import Console
 
 from tbot.bootstrap import SchemaOutOfDate, TBotApp, bootstrap
 from tbot.config import BootstrapSettings, load_bootstrap
-from tbot.domain.actor import Actor, Channel
-from tbot.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from tbot.domain.actor import Actor
+from tbot.domain.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
+from tbot.domain.identity.caller import Caller
 
 T = TypeVar("T")
 
@@ -35,12 +45,20 @@ _EXIT_CODES: dict[type[DomainError], int] = {
     NotFound: 4,
     Conflict: 5,
     PermissionDenied: 6,
+    Unauthenticated: 8,
+    Unavailable: 9,
+    RateLimited: 10,
 }
 SCHEMA_OUT_OF_DATE = 7
 
 
 def cli_actor() -> Actor:
-    return Actor(name=f"cli:{getpass.getuser()}", channel=Channel.CLI, request_id=uuid.uuid4().hex)
+    return cli_caller().actor
+
+
+def cli_caller() -> Caller:
+    """The operator at the node's shell, audited by OS user name."""
+    return Caller.operator(f"cli:{getpass.getuser()}", uuid.uuid4().hex)
 
 
 def settings_for(data_dir: Path | None, **overrides: object) -> BootstrapSettings:

@@ -35,6 +35,12 @@ class Banner:
     def setting_problem(self, name: str, problem: str) -> None:
         self._console.print(f"[yellow]Setting {name}: {problem}[/]")
 
+    def no_admin(self) -> None:
+        self._console.print(
+            "[yellow]No admin account yet. Create the first one with: "
+            "tbot users create admin --role admin[/]"
+        )
+
     def keyring_unavailable(self, detail: str) -> None:
         self._console.print(f"[yellow]Secrets: {detail}[/]")
 

@@ -88,6 +88,8 @@ async def _prepare(
     await _register_secrets(container)
     _warn_about_environment(container, settings, banner)
     await _warn_about_bad_values(container, banner)
+    if not await container.has_admin()():
+        banner.no_admin()
     return runtime
 
 

@@ -1,0 +1,1 @@
+"""PostgreSQL repositories of identity and access: users, roles, tokens, verifications."""

@@ -1,0 +1,1 @@
+"""Identity endpoints: auth, users, roles, API tokens, audit."""
