@@ -164,3 +164,12 @@ def test_data_dir_option_and_a_bad_env_value_do_not_stop_the_node(workdir: Path)
         assert node.interrupt() == 0
     finally:
         node.kill()
+
+
+def test_fresh_install_says_how_to_create_the_first_admin(node: Node) -> None:
+    node.start()
+    node.wait_for_health(200)
+    assert (
+        "No admin account yet. Create the first one with: tbot users create admin" in node.output()
+    )
+    assert node.interrupt() == 0
