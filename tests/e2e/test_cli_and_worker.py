@@ -33,7 +33,7 @@ def test_db_commands_move_the_schema(
     assert f"current revision: {head}" in cli(env, "db", "current").stdout
     assert f"{head} (head)" in cli(env, "db", "history").stdout
 
-    one_back = cli(env, "db", "downgrade", "-1")
+    one_back = cli(env, "db", "downgrade", "--", "-1")
     assert one_back.returncode == 0, one_back.stderr
     assert f"current revision: {head}" not in one_back.stdout
 

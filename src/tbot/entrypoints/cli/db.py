@@ -43,7 +43,9 @@ def upgrade(
 
 @app.command()
 def downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+    revision: Annotated[
+        str, typer.Argument(help="Target: a revision id, base, or one step back with `-- -1`.")
+    ],
     data_dir: DataDirOption = None,
 ) -> None:
     """Revert migrations down to REVISION, all in one transaction."""
