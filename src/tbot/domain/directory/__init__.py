@@ -1,0 +1,1 @@
+"""The employee directory: departments, workstations, employees, and how people search."""
