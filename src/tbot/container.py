@@ -67,7 +67,7 @@ from tbot.application.settings.list_settings import ListSettings
 from tbot.application.settings.load_runtime_settings import LoadRuntimeSettings
 from tbot.application.settings.reset_setting import ResetSetting
 from tbot.application.settings.resolver import SettingsResolver
-from tbot.domain.settings import RuntimeSettings
+from tbot.domain.settings import SETTINGS, RuntimeSettings
 
 
 async def _engine(
@@ -109,6 +109,13 @@ def _node_identity(node_id: str, roles: tuple[str, ...]) -> NodeIdentity:
         roles=roles,
         started_at=datetime.now(UTC),
     )
+
+
+# A revocation must outlive every access token it revokes, whatever access_token_minutes
+# becomes later: keep it for the longest lifetime the setting allows.
+REVOCATION_TTL_S = (
+    int(next(s for s in SETTINGS if s.name == "access_token_minutes").maximum or 1440) * 60 + 60
+)
 
 
 def _mailer(runtime: RuntimeSettings, password: str | None) -> Mailer:
@@ -197,7 +204,7 @@ class Container(containers.DeclarativeContainer):
         RedisRevocationList,
         redis=redis,
         namespace=config.redis_namespace,
-        ttl_s=providers.Callable(lambda r: r.access_token_minutes * 60 + 60, runtime),
+        ttl_s=REVOCATION_TTL_S,
     )
     rate_limiter = providers.Singleton(
         RedisRateLimiter, redis=redis, namespace=config.redis_namespace
@@ -231,6 +238,7 @@ class Container(containers.DeclarativeContainer):
         revocations=revocations,
         clock=clock,
         policy=identity_policy,
+        failures=failure_counter,
     )
     authenticate = providers.Factory(
         Authenticate, uow=uow, codec=access_tokens, revocations=revocations, clock=clock

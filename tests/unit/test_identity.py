@@ -200,7 +200,9 @@ async def test_logout_ends_this_session_only_and_everywhere_ends_all(kit: Kit) -
 async def test_password_change_needs_the_old_one_and_ends_sessions(kit: Kit) -> None:
     await make_user(kit)
     pair = await kit.login()(LoginRequest("ivanov", PASSWORD), WEB)
-    change = ChangePassword(kit.uow, kit.hasher, kit.revocations, kit.clock, kit.policy)
+    change = ChangePassword(
+        kit.uow, kit.hasher, kit.revocations, kit.clock, kit.policy, kit.failures
+    )
     caller = await kit.caller_for(pair)
     with pytest.raises(Unauthenticated):
         await change("guess", "a brand new passphrase", caller)
@@ -385,3 +387,31 @@ async def test_mail_failure_is_unavailable_not_a_crash(kit: Kit) -> None:
     start, _ = verification(kit)
     with pytest.raises(Unavailable):
         await start(9, "x.y@corp.example", WEB)
+
+
+async def test_guessing_the_current_password_locks_like_a_login(kit: Kit) -> None:
+    await make_user(kit)
+    pair = await kit.login()(LoginRequest("ivanov", PASSWORD), WEB)
+    caller = await kit.caller_for(pair)
+    change = ChangePassword(
+        kit.uow, kit.hasher, kit.revocations, kit.clock, kit.policy, kit.failures
+    )
+    for _ in range(4):
+        with pytest.raises(Unauthenticated):
+            await change("a guess at it", "a brand new passphrase", caller)
+    with pytest.raises(RateLimited):
+        await change("a guess at it", "a brand new passphrase", caller)
+    with pytest.raises(RateLimited):
+        await kit.login()(LoginRequest("ivanov", PASSWORD), WEB)
+
+
+async def test_a_new_code_does_not_reset_the_wrong_guesses(kit: Kit) -> None:
+    start, confirm = verification(kit)
+    await start(11, "e.f@corp.example", WEB)
+    for _ in range(2):
+        with pytest.raises(ValidationFailed):
+            await confirm(11, "999999" if mailed_code(kit) != "999999" else "888888", WEB)
+    await start(11, "e.f@corp.example", WEB)
+    code = mailed_code(kit)
+    with pytest.raises(ValidationFailed, match="2 attempt"):
+        await confirm(11, "999999" if code != "999999" else "888888", WEB)

@@ -5,10 +5,10 @@ from dataclasses import replace
 from tbot.application.identity.logout import end_all_sessions
 from tbot.application.identity.policy import IdentityPolicy
 from tbot.application.ports.clock import Clock
-from tbot.application.ports.identity import PasswordHasher, RevocationList
+from tbot.application.ports.identity import FailureCounter, PasswordHasher, RevocationList
 from tbot.application.ports.unit_of_work import UnitOfWork
 from tbot.domain.audit import AuditEvent
-from tbot.domain.errors import Unauthenticated
+from tbot.domain.errors import RateLimited, Unauthenticated
 from tbot.domain.identity.caller import Caller
 
 
@@ -22,8 +22,10 @@ class ChangePassword:
         revocations: RevocationList,
         clock: Clock,
         policy: IdentityPolicy,
+        failures: FailureCounter,
     ) -> None:
         self._uow = uow
+        self._failures = failures
         self._hasher = hasher
         self._revocations = revocations
         self._clock = clock
@@ -37,7 +39,15 @@ class ChangePassword:
             user = await self._uow.users.get(user_id)
             if user is None or user.password_hash is None:
                 raise Unauthenticated("no password set for this account")
+            # A stolen access token must not become a way to guess the password: wrong
+            # answers here count towards the same lockout as failed logins.
+            key = f"account:{user.login}"
+            if (wait := await self._failures.locked_for(key)) > 0:
+                raise RateLimited("password change", wait)
             if not await self._hasher.verify(current, user.password_hash):
+                locked = await self._failures.record_failure(key, self._policy.account_lockout)
+                if locked:
+                    raise RateLimited("password change", locked)
                 raise Unauthenticated("the current password is wrong")
             self._policy.passwords.check(new, login=user.login)
             changed = replace(

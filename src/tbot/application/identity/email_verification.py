@@ -4,6 +4,7 @@ mailbox; typing it back links the Telegram account to the user with that email."
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from tbot.application.identity.credentials import hash_token, new_verification_code, same_hash
 from tbot.application.identity.policy import IdentityPolicy
@@ -76,6 +77,8 @@ class StartEmailVerification:
                     code_hash=_code_hash(telegram_id, code),
                     sent_at=now,
                     expires_at=now + CODE_TTL,
+                    # Asking for a new code must not buy five more guesses.
+                    attempts=_attempts_so_far(pending, now),
                 )
             )
             await self._uow.audit.add(
@@ -131,7 +134,7 @@ class ConfirmEmailVerification:
 
     async def _count_wrong_code(self, pending: EmailVerification, caller: Caller) -> None:
         now = self._clock.now()
-        attempts = pending.attempts + 1
+        attempts = _attempts_so_far(pending, now) + 1
         locked_until = now + COOLDOWN if attempts >= MAX_ATTEMPTS else None
         await self._uow.verifications.save(
             replace(pending, attempts=attempts, locked_until=locked_until)
@@ -187,3 +190,10 @@ async def _refuse_blocked(uow: UnitOfWork, telegram_id: int) -> None:
     user = await uow.users.by_telegram_id(telegram_id)
     if user is not None and user.telegram_blocked:
         raise PermissionDenied("use TBot (blocked by an administrator)")
+
+
+def _attempts_so_far(pending: EmailVerification | None, now: datetime) -> int:
+    """Wrong codes count until a cool-down has been served, across new codes."""
+    if pending is None or (pending.locked_until is not None and now >= pending.locked_until):
+        return 0
+    return pending.attempts

@@ -10,6 +10,8 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tbot.domain.errors import (
     Conflict,
@@ -63,6 +65,18 @@ def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respons
     )
 
 
+def dependency_down(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """PostgreSQL or Redis unreachable: say so (503), so clients retry instead of reporting
+    a bug; the trace goes to the log."""
+    _log.error("dependency_unavailable", path=request.url.path, error=type(error).__name__)
+    body = {
+        "error": "Unavailable",
+        "detail": "a dependency is unavailable; try again shortly",
+        "request_id": _request_id(request),
+    }
+    return Response(body, status_code=503, media_type=MediaType.JSON, headers={"Retry-After": "5"})
+
+
 def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     reference = _request_id(request)
     _log.error("unhandled_error", path=request.url.path, exc_info=error)
@@ -73,5 +87,9 @@ def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Respo
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: domain_error,
     HTTPException: http_error,
+    RedisError: dependency_down,
+    InterfaceError: dependency_down,
+    OperationalError: dependency_down,
+    ConnectionError: dependency_down,
     Exception: unexpected_error,
 }

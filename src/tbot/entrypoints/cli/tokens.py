@@ -51,8 +51,9 @@ def list_(data_dir: DataDirOption = None) -> None:
         async with open_app(data_dir) as tbot:
             tokens = await tbot.container.list_api_tokens()(cli_caller())
         table = Table("id", "name", "prefix", "scopes", "expires", "last used", "state")
+        now = datetime.now(UTC)
         for token in tokens:
-            state = "revoked" if token.revoked_at else "active"
+            state = "revoked" if token.revoked_at else "active" if token.usable(now) else "expired"
             table.add_row(
                 str(token.id), token.name, token.prefix, ", ".join(sorted(token.scopes)),
                 _when(token.expires_at), _when(token.last_used_at), state,

@@ -13,6 +13,7 @@ from tbot.adapters.postgres.tables import roles, user_roles, users
 from tbot.domain.errors import Conflict, ValidationFailed
 from tbot.domain.identity.users import User
 
+ADMIN_CHANGE_LOCK = 7_146_052_818
 ADMIN_ROLE = "admin"
 
 
@@ -68,6 +69,9 @@ class PostgresUserRepository:
         return [_user(row, row["roles"]) for row in rows]
 
     async def count_admins(self) -> int:
+        # Held to the end of the transaction: two concurrent demotions of the last two
+        # admins take turns, and the second sees the first's result.
+        await self._session.execute(select(func.pg_advisory_xact_lock(ADMIN_CHANGE_LOCK)))
         query = (
             select(func.count())
             .select_from(users.join(user_roles, user_roles.c.user_id == users.c.id))

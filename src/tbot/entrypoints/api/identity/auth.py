@@ -39,7 +39,7 @@ async def login(
 
 @post(
     "/refresh",
-    opt=PUBLIC,
+    opt={**PUBLIC, "login": True},
     security=[],
     summary="Trade a refresh token for a new pair",
     description="The old refresh token is spent; presenting it again revokes the session.",
