@@ -6,19 +6,24 @@ import copy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from tbot.application.ports.audit import AuditFilter
 from tbot.application.ports.cluster import NodeBeat
+from tbot.application.ports.directory import EmployeeFilter, HistoryEntry
 from tbot.application.ports.secrets import SecretStoreStatus
 from tbot.application.ports.settings import StoredSetting
 from tbot.domain.audit import AuditEvent
-from tbot.domain.errors import Conflict, ValidationFailed
+from tbot.domain.directory.model import Department, Employee, EmployeeStatus, Workstation
+from tbot.domain.directory.text import fold
+from tbot.domain.errors import Conflict, NotFound, ValidationFailed
 from tbot.domain.identity.credentials import ApiToken, RefreshToken
 from tbot.domain.identity.roles import BUILTIN_ROLES, Role
 from tbot.domain.identity.users import User
 from tbot.domain.identity.verification import EmailVerification
 from tbot.domain.settings import SettingValue
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +36,10 @@ class _State:
     refresh_tokens: dict[int, RefreshToken] = field(default_factory=dict)
     api_tokens: dict[int, ApiToken] = field(default_factory=dict)
     verifications: dict[int, EmailVerification] = field(default_factory=dict)
+    departments: dict[int, Department] = field(default_factory=dict)
+    workstations: dict[int, Workstation] = field(default_factory=dict)
+    employees: dict[int, Employee] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -140,6 +149,10 @@ class FakeUnitOfWork:
         self.refresh_tokens = FakeRefreshTokens(self._working)
         self.api_tokens = FakeApiTokens(self._working)
         self.verifications = FakeVerifications(self._working)
+        self.departments = FakeDepartmentRepository(self._working)
+        self.workstations = FakeWorkstationRepository(self._working)
+        self.employees = FakeEmployeeRepository(self._working)
+        self.history = FakeHistoryRepository(self._working, self.clock)
         return self
 
     async def __aexit__(
@@ -334,3 +347,225 @@ class FakeVerifications:
 
     async def delete(self, telegram_id: int) -> None:
         self._state.verifications.pop(telegram_id, None)
+
+
+def _by_id(rows: dict[int, T], limit: int, after_id: int | None) -> list[T]:
+    """Rows in id order after the cursor, as keyset pagination gives them."""
+    keys = [key for key in sorted(rows) if after_id is None or key > after_id]
+    return [rows[key] for key in keys[:limit]]
+
+
+class FakeDepartmentRepository:
+    """Names are unique among siblings (case and ё/е aside); a department with employees or
+    sub-departments cannot go, as the foreign keys would refuse."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def get(self, department_id: int) -> Department | None:
+        return self._state.departments.get(department_id)
+
+    async def by_name(self, name: str, parent_id: int | None = None) -> Department | None:
+        wanted = fold(name)
+        found = (
+            d
+            for d in self._state.departments.values()
+            if fold(d.name) == wanted and d.parent_id == parent_id
+        )
+        return next(found, None)
+
+    def _check_unique(self, department: Department) -> None:
+        twin = next(
+            (
+                d
+                for d in self._state.departments.values()
+                if d.id != department.id
+                and d.parent_id == department.parent_id
+                and fold(d.name) == fold(department.name)
+            ),
+            None,
+        )
+        if twin is not None:
+            raise Conflict(f"name {department.name!r} is taken under this parent")
+
+    async def add(self, department: Department) -> Department:
+        self._check_unique(department)
+        stored = replace(department, id=self._state.new_id(), version=1)
+        self._state.departments[stored.id or 0] = stored
+        return stored
+
+    async def update(self, department: Department) -> Department:
+        assert department.id is not None
+        current = self._state.departments.get(department.id)
+        if current is None or current.version != department.version:
+            raise Conflict(f"department {department.id} was changed by someone else")
+        self._check_unique(department)
+        stored = replace(department, version=department.version + 1)
+        self._state.departments[department.id] = stored
+        return stored
+
+    async def delete(self, department_id: int, version: int) -> None:
+        current = self._state.departments.get(department_id)
+        if current is None:
+            raise NotFound("department", department_id)
+        if current.version != version:
+            raise Conflict(f"department {department_id} was changed by someone else")
+        in_use = any(e.department_id == department_id for e in self._state.employees.values())
+        parent = any(d.parent_id == department_id for d in self._state.departments.values())
+        if in_use or parent:
+            raise Conflict(f"department {department_id} is still referenced")
+        del self._state.departments[department_id]
+
+    async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Department]:
+        return _by_id(self._state.departments, limit, after_id)
+
+
+class FakeWorkstationRepository:
+    """Host names, MACs and inventory numbers are unique; deleting a workstation unlinks it
+    from the employees who used it (the link rows cascade, their versions stay)."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def get(self, workstation_id: int) -> Workstation | None:
+        return self._state.workstations.get(workstation_id)
+
+    async def by_hostname(self, hostname: str) -> Workstation | None:
+        found = (w for w in self._state.workstations.values() if w.hostname == hostname.lower())
+        return next(found, None)
+
+    def _check_unique(self, workstation: Workstation) -> None:
+        for other in self._state.workstations.values():
+            if other.id == workstation.id:
+                continue
+            for name in ("hostname", "mac", "inventory_number"):
+                value = getattr(workstation, name)
+                if value is not None and getattr(other, name) == value:
+                    raise Conflict(f"{name} {value!r} is taken by another workstation")
+
+    async def add(self, workstation: Workstation) -> Workstation:
+        self._check_unique(workstation)
+        stored = replace(workstation, id=self._state.new_id(), version=1)
+        self._state.workstations[stored.id or 0] = stored
+        return stored
+
+    async def update(self, workstation: Workstation) -> Workstation:
+        assert workstation.id is not None
+        current = self._state.workstations.get(workstation.id)
+        if current is None or current.version != workstation.version:
+            raise Conflict(f"workstation {workstation.id} was changed by someone else")
+        self._check_unique(workstation)
+        stored = replace(workstation, version=workstation.version + 1)
+        self._state.workstations[workstation.id] = stored
+        return stored
+
+    async def delete(self, workstation_id: int, version: int) -> None:
+        current = self._state.workstations.get(workstation_id)
+        if current is None:
+            raise NotFound("workstation", workstation_id)
+        if current.version != version:
+            raise Conflict(f"workstation {workstation_id} was changed by someone else")
+        del self._state.workstations[workstation_id]
+        for key, employee in self._state.employees.items():
+            if workstation_id in employee.workstation_ids:
+                kept = tuple(i for i in employee.workstation_ids if i != workstation_id)
+                self._state.employees[key] = replace(employee, workstation_ids=kept)
+
+    async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Workstation]:
+        return _by_id(self._state.workstations, limit, after_id)
+
+
+class FakeEmployeeRepository:
+    """Personnel numbers and emails are unique (a Conflict names the field); every write
+    checks the version; workstation ids are a set, kept in id order."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def get(self, employee_id: int) -> Employee | None:
+        return self._state.employees.get(employee_id)
+
+    async def by_personnel_number(self, number: str) -> Employee | None:
+        found = (e for e in self._state.employees.values() if e.personnel_number == number)
+        return next(found, None)
+
+    async def by_email(self, email: str) -> Employee | None:
+        found = (e for e in self._state.employees.values() if e.email == email.lower())
+        return next(found, None)
+
+    def _check_unique(self, employee: Employee) -> None:
+        for other in self._state.employees.values():
+            if other.id == employee.id:
+                continue
+            for name in ("personnel_number", "email"):
+                value = getattr(employee, name)
+                if value is not None and getattr(other, name) == value:
+                    raise Conflict(f"{name} {value!r} belongs to employee {other.id}")
+
+    def _check_links(self, employee: Employee) -> tuple[int, ...]:
+        ids = tuple(sorted(set(employee.workstation_ids)))
+        unknown = [str(i) for i in ids if i not in self._state.workstations]
+        if unknown:
+            raise ValidationFailed(
+                {"workstation_ids": f"unknown workstation(s): {', '.join(unknown)}"}
+            )
+        return ids
+
+    async def add(self, employee: Employee) -> Employee:
+        self._check_unique(employee)
+        ids = self._check_links(employee)
+        stored = replace(employee, id=self._state.new_id(), workstation_ids=ids, version=1)
+        self._state.employees[stored.id or 0] = stored
+        return stored
+
+    async def update(self, employee: Employee) -> Employee:
+        assert employee.id is not None
+        current = self._state.employees.get(employee.id)
+        if current is None or current.version != employee.version:
+            raise Conflict(f"employee {employee.id} was changed by someone else")
+        self._check_unique(employee)
+        ids = self._check_links(employee)
+        stored = replace(employee, workstation_ids=ids, version=employee.version + 1)
+        self._state.employees[employee.id] = stored
+        return stored
+
+    async def list(
+        self, where: EmployeeFilter, *, limit: int = 100, after_id: int | None = None
+    ) -> list[Employee]:
+        rows = _by_id(self._state.employees, len(self._state.employees), after_id)
+        return [e for e in rows if matches(e, where)][:limit]
+
+    async def all_for_import(self) -> list[Employee]:
+        return _by_id(self._state.employees, len(self._state.employees), None)
+
+
+def matches(employee: Employee, where: EmployeeFilter) -> bool:
+    """The filter as the port means it: the dismissed only when asked for, by the flag or by
+    their status."""
+    if where.department_id is not None and employee.department_id != where.department_id:
+        return False
+    if where.status is not None:
+        return employee.status == where.status
+    return where.include_dismissed or employee.status is not EmployeeStatus.DISMISSED
+
+
+class FakeHistoryRepository:
+    def __init__(self, state: _State, clock: FakeClock) -> None:
+        self._state = state
+        self._clock = clock
+
+    async def add(self, entry: HistoryEntry) -> None:
+        stored = replace(entry, id=self._state.new_id(), at=entry.at or self._clock.now())
+        self._state.history.append(stored)
+
+    async def for_entity(
+        self, entity: str, entity_id: int, *, limit: int = 100, before_id: int | None = None
+    ) -> list[HistoryEntry]:
+        """Newest first; `before_id` is the id of the last entry of the previous page."""
+        return [
+            h
+            for h in reversed(self._state.history)
+            if h.entity == entity
+            and h.entity_id == entity_id
+            and (before_id is None or (h.id or 0) < before_id)
+        ][:limit]

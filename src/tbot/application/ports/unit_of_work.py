@@ -5,6 +5,12 @@ from typing import Protocol, Self
 
 from tbot.application.ports.audit import AuditLog
 from tbot.application.ports.cluster import NodeRepository
+from tbot.application.ports.directory import (
+    DepartmentRepository,
+    EmployeeRepository,
+    HistoryRepository,
+    WorkstationRepository,
+)
 from tbot.application.ports.identity import (
     ApiTokenRepository,
     RefreshTokenRepository,
@@ -27,6 +33,10 @@ class UnitOfWork(Protocol):
     refresh_tokens: RefreshTokenRepository
     api_tokens: ApiTokenRepository
     verifications: VerificationRepository
+    departments: DepartmentRepository
+    workstations: WorkstationRepository
+    employees: EmployeeRepository
+    history: HistoryRepository
 
     async def __aenter__(self) -> Self: ...
 
