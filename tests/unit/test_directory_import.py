@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+
+from tbot.application.directory.import_employees import (
+    ImportEmployees,
+    ImportOptions,
+    ImportRejected,
+    ImportRow,
+)
+from tbot.domain.directory.model import EmployeeStatus
+from tbot.domain.errors import PermissionDenied
+from tests.unit.directory_fakes import EMPLOYEE, HR, DirectoryKit
+
+HEADERS = {"last_name": "Фамилия", "first_name": "Имя", "work_phone": "Телефон",
+           "email": "E-mail", "ip": "IP", "workstation": "ПК", "personnel_number": "Таб. №",
+           "department": "Отдел"}  # fmt: skip
+
+
+def people(count: int) -> list[ImportRow]:
+    return [
+        ImportRow(
+            "Сотрудники",
+            n + 2,
+            {
+                "last_name": f"Иванов{n}",
+                "first_name": "Иван",
+                "department": "Бухгалтерия" if n % 2 else "ИТ",
+                "work_phone": f"8 (495) 100-{n // 100:02d}-{n % 100:02d}",
+                "email": f"user{n}@corp.example",
+                "personnel_number": f"T-{n:05d}",
+                "workstation": f"ws-{n:05d}",
+                "ip": f"10.1.{n // 250}.{n % 250 + 1}",
+            },
+            HEADERS,
+        )
+        for n in range(count)
+    ]
+
+
+def importer(kit: DirectoryKit) -> ImportEmployees:
+    return ImportEmployees(kit.uow, kit.authorizer, kit.phones, kit.clock)
+
+
+async def test_three_bad_rows_of_a_thousand_write_nothing_and_are_each_named() -> None:
+    kit = DirectoryKit()
+    rows = people(1000)
+    rows[10] = ImportRow("Сотрудники", 12, {**rows[10].values, "email": "not-an-email"}, HEADERS)
+    rows[500] = ImportRow("Сотрудники", 502, {**rows[500].values, "ip": "10.1.999.1"}, HEADERS)
+    rows[999] = ImportRow("Сотрудники", 1001, {**rows[999].values, "last_name": ""}, HEADERS)
+    with pytest.raises(ImportRejected) as caught:
+        await importer(kit)(rows, ImportOptions(), HR)
+    found = {(e.row, e.column) for e in caught.value.report.errors}
+    assert found == {(12, "E-mail"), (502, "IP"), (1001, "Фамилия")}
+    assert kit.state.employees == {}
+    assert kit.state.audit == []
+
+
+async def test_good_file_imports_then_reimport_changes_nothing() -> None:
+    kit = DirectoryKit()
+    first = await importer(kit)(people(1000), ImportOptions(), HR)
+    assert (first.created, first.updated, first.unchanged) == (1000, 0, 0)
+    assert first.departments_created == 2
+    assert first.workstations_created == 1000
+    commits, history = kit.uow.commits, len(kit.state.history)
+
+    again = await importer(kit)(people(1000), ImportOptions(), HR)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1000)
+    assert len(kit.state.history) == history
+    assert kit.uow.commits == commits + 1  # only the import's audit event
+    assert kit.audit_actions[-1] == "employee.import"
+
+
+async def test_dry_run_counts_and_writes_nothing() -> None:
+    kit = DirectoryKit()
+    report = await importer(kit)(people(10), ImportOptions(dry_run=True), HR)
+    assert (report.created, report.dry_run) == (10, True)
+    assert kit.state.employees == {}
+
+
+async def test_changed_rows_update_and_missing_ones_are_dismissed() -> None:
+    kit = DirectoryKit()
+    await importer(kit)(people(5), ImportOptions(), HR)
+    rows = people(4)
+    rows[0] = ImportRow(
+        rows[0].sheet, 2, {**rows[0].values, "work_phone": "+7 495 999-00-00"}, HEADERS
+    )
+    report = await importer(kit)(rows, ImportOptions(dismiss_missing=True), HR)
+    assert (report.updated, report.unchanged, report.dismissed) == (1, 3, 1)
+    statuses = sorted(e.status for e in kit.state.employees.values())
+    assert statuses.count(EmployeeStatus.DISMISSED) == 1
+    changed = next(e for e in kit.state.employees.values() if e.personnel_number == "T-00000")
+    assert changed.work_phone == "+74959990000"
+
+
+async def test_duplicate_keys_in_the_file_are_reported() -> None:
+    kit = DirectoryKit()
+    rows = people(3)
+    rows[2] = ImportRow("Сотрудники", 4, {**rows[2].values, "personnel_number": "T-00000"}, HEADERS)
+    with pytest.raises(ImportRejected) as caught:
+        await importer(kit)(rows, ImportOptions(), HR)
+    (error,) = caught.value.report.errors
+    assert (error.row, error.column) == (4, "Таб. №")
+    assert "Сотрудники!2" in error.reason
+
+
+async def test_only_directory_writers_import() -> None:
+    with pytest.raises(PermissionDenied):
+        await importer(DirectoryKit())(people(1), ImportOptions(), EMPLOYEE)
