@@ -21,12 +21,13 @@ from tbot.adapters.observability.metrics import Metrics
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from tbot.adapters.redis.access_gate import RedisAccessGate
 from tbot.adapters.redis.client import create_redis
 from tbot.adapters.redis.failure_counter import RedisFailureCounter
 from tbot.adapters.redis.health import RedisHealthCheck
 from tbot.adapters.redis.rate_limiter import RedisRateLimiter
 from tbot.adapters.redis.revocations import RedisRevocationList
-from tbot.adapters.security.jwt_codec import JwtAccessTokenCodec
+from tbot.adapters.security.jwt_codec import CachedAccessTokenCodec, JwtAccessTokenCodec
 from tbot.adapters.security.passwords import BcryptPasswordHasher
 from tbot.adapters.system.clock import SystemClock
 from tbot.adapters.system.environment import EnvironmentVariables
@@ -196,9 +197,15 @@ class Container(containers.DeclarativeContainer):
         BcryptPasswordHasher, rounds=runtime.provided.bcrypt_rounds
     )
     access_tokens = providers.Singleton(
-        JwtAccessTokenCodec,
-        signing_key=config.jwt_signing_key,
-        previous_keys=config.jwt_previous_keys,
+        CachedAccessTokenCodec,
+        providers.Singleton(
+            JwtAccessTokenCodec,
+            signing_key=config.jwt_signing_key,
+            previous_keys=config.jwt_previous_keys,
+        ),
+    )
+    access_gate = providers.Singleton(
+        RedisAccessGate, redis=redis, namespace=config.redis_namespace
     )
     revocations = providers.Singleton(
         RedisRevocationList,
@@ -240,8 +247,9 @@ class Container(containers.DeclarativeContainer):
         policy=identity_policy,
         failures=failure_counter,
     )
-    authenticate = providers.Factory(
-        Authenticate, uow=uow, codec=access_tokens, revocations=revocations, clock=clock
+    # One for the process: it runs on every request and keeps no per-call state.
+    authenticate = providers.Singleton(
+        Authenticate, uow_factory=uow.provider, codec=access_tokens, gate=access_gate, clock=clock
     )
     create_user = providers.Factory(
         CreateUser, uow=uow, hasher=password_hasher, authorizer=authorizer, policy=identity_policy
@@ -351,6 +359,7 @@ _BUILT_ON_RESOURCES = (
     "redis_check",
     "check_health",
     "revocations",
+    "access_gate",
     "rate_limiter",
     "failure_counter",
 )

@@ -121,3 +121,17 @@ class FakeMailer:
         if self.failing:
             raise ConnectionRefusedError("smtp down")
         self.sent.append((to, subject, body))
+
+
+class FakeAccessGate:
+    """Revocations and the rate limit in one step, like the Redis gate."""
+
+    def __init__(self, revocations: FakeRevocations, limiter: FakeRateLimiter) -> None:
+        self._revocations = revocations
+        self._limiter = limiter
+
+    async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
+        if claims is not None and await self._revocations.is_revoked(claims):
+            raise Unauthenticated("token revoked")
+        if rule is not None:
+            await self._limiter.hit(key, rule)

@@ -39,6 +39,7 @@ from tbot.domain.identity.credentials import Principal
 from tbot.domain.identity.permissions import Permission
 from tests.unit.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.identity_fakes import (
+    FakeAccessGate,
     FakeCodec,
     FakeFailureCounter,
     FakeHasher,
@@ -76,7 +77,8 @@ class Kit:
         return RefreshSession(self.uow, self.sessions, self.revocations, self.clock)
 
     def authenticate(self) -> Authenticate:
-        return Authenticate(self.uow, self.codec, self.revocations, self.clock)
+        gate = FakeAccessGate(self.revocations, self.limiter)
+        return Authenticate(lambda: self.uow, self.codec, gate, self.clock)
 
     def create_user(self) -> CreateUser:
         return CreateUser(self.uow, self.hasher, self.authorizer, self.policy)

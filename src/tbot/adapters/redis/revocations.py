@@ -4,6 +4,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from tbot.adapters.redis.keys import session_key, user_key
 from tbot.application.ports.identity import AccessClaims
 
 # Keeps the latest cut-off: a late, older revocation must not re-admit tokens that a newer one
@@ -52,7 +53,7 @@ class RedisRevocationList:
         return cut_off is not None and claims.issued_at.timestamp() <= float(cut_off)
 
     def _session_key(self, session_id: str) -> str:
-        return f"{self._namespace}:revoked:session:{session_id}"
+        return session_key(self._namespace, session_id)
 
     def _user_key(self, user_id: int) -> str:
-        return f"{self._namespace}:revoked:user:{user_id}"
+        return user_key(self._namespace, user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -146,3 +147,27 @@ def _timestamp(moment: datetime) -> float:
 def _refuse(reason: str) -> NoReturn:
     # `from None`: pyjwt's messages may quote parts of the token, which is a credential.
     raise Unauthenticated(reason) from None
+
+
+class CachedAccessTokenCodec:
+    """Remembers tokens it has verified, until they expire: a client sends the same access
+    token on every call for its whole lifetime, and a signature check per request costs as
+    much as the request. Revocation is not cached (the access gate checks it every time)."""
+
+    def __init__(self, codec: JwtAccessTokenCodec, max_entries: int = 20_000) -> None:
+        self._codec = codec
+        self._max_entries = max_entries
+        self._verified: dict[str, AccessClaims] = {}
+
+    def issue(self, claims: AccessClaims) -> str:
+        return self._codec.issue(claims)
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is not None and claims.expires_at.timestamp() > time.time():
+            return claims
+        claims = self._codec.verify(token)
+        if len(self._verified) >= self._max_entries:
+            self._verified.clear()  # crude but bounded; refills at one verify per token
+        self._verified[token] = claims
+        return claims

@@ -162,3 +162,12 @@ class FailureCounter(Protocol):
 
 class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class AccessGate(Protocol):
+    """Admits one API request: refuses a revoked access token and counts the caller against
+    its rate limit in one step, since it runs on every authenticated call."""
+
+    async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
+        """Raises Unauthenticated for revoked claims, RateLimited when over `rule`."""
+        ...

@@ -20,7 +20,6 @@ from tbot.application.ports.identity import RateLimit, RateLimiter
 from tbot.domain.actor import Channel
 from tbot.domain.errors import PermissionDenied, Unauthenticated
 from tbot.domain.identity.caller import Caller
-from tbot.domain.identity.credentials import Principal
 from tbot.domain.identity.permissions import Permission
 
 PUBLIC = {"public": True}
@@ -52,10 +51,9 @@ class AccessControl:
             if opt.get("login"):
                 await self.limiter.hit(client_address(connection), self.login_rule)
             return
-        principal = await self.authenticate()(bearer_token(connection))
+        principal = await self.authenticate()(bearer_token(connection), self.api_rule)
         caller = Caller(principal, Channel.API, request_id)
         connection.state.caller = caller
-        await self.limiter.hit(_limit_key(principal), self.api_rule)
         permission = opt.get("permission")
         if permission is not None:
             self.authorizer.require(caller, permission)
@@ -74,12 +72,6 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     client = connection.client
     return client.host if client else "unknown"
-
-
-def _limit_key(principal: Principal) -> str:
-    if principal.api_token_id is not None:
-        return f"token:{principal.api_token_id}"
-    return f"user:{principal.user_id}"
 
 
 def current_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
