@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -14,11 +16,13 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
     func,
+    literal_column,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 
 SCHEMAS = ("core", "telegram", "employees", "monitoring", "otrs", "cluster")
 
@@ -171,4 +175,203 @@ email_verifications = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("locked_until", DateTime(timezone=True), nullable=True),
     schema="core",
+)
+
+# --- employees: the directory ------------------------------------------------------------
+# Names and hostnames are compared in the forms tbot.domain.directory.text.fold and
+# tbot.domain.directory.validation produce; the repositories write those forms (name_key,
+# name_tokens, phone_keys), never triggers, so the Python code stays the one definition.
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    # fold(name): what uniqueness and the search compare
+    Column("name_key", Text, nullable=False),
+    Column("parent_id", BigInteger, ForeignKey("employees.departments.id"), nullable=True),
+    # departments and employees point at each other; this side is added after both exist
+    Column(
+        "head_employee_id",
+        BigInteger,
+        ForeignKey("employees.employees.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    ),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index(None, "parent_id"),
+    Index(
+        "ix_departments_name_key_trgm",
+        "name_key",
+        postgresql_using="gin",
+        postgresql_ops={"name_key": "gin_trgm_ops"},
+        postgresql_with={"fastupdate": "off"},
+    ),
+    schema="employees",
+)
+# One name per parent, top level included: NULL parents never collide in a plain unique
+# constraint, and NULLS NOT DISTINCT needs PostgreSQL 15.
+Index(
+    "uq_departments_parent_name_key",
+    func.coalesce(departments.c.parent_id, literal_column("0")),
+    departments.c.name_key,
+    unique=True,
+)
+
+workstations = Table(
+    "workstations",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("hostname", Text, nullable=False),  # lowercased by the domain
+    Column("mac", Text, nullable=True, unique=True),  # aa:bb:cc:dd:ee:ff
+    Column("os", Text, nullable=False, server_default=""),
+    Column("location", Text, nullable=False, server_default=""),
+    Column("inventory_number", Text, nullable=True, unique=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    # text_pattern_ops: one index for uniqueness, equality and prefix ranges (~>=~ / ~<~),
+    # whatever the database collation
+    Index(
+        "uq_workstations_hostname",
+        "hostname",
+        unique=True,
+        postgresql_ops={"hostname": "text_pattern_ops"},
+    ),
+    schema="employees",
+)
+
+workstation_addresses = Table(
+    "workstation_addresses",
+    metadata,
+    Column(
+        "workstation_id",
+        BigInteger,
+        ForeignKey("employees.workstations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("address", INET, nullable=False),
+    # the order the addresses were given in: the first is the one people mean
+    Column("position", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("workstation_id", "address"),
+    Index(None, "address"),  # exact lookups
+    Index(
+        "ix_workstation_addresses_address_gist",
+        "address",
+        postgresql_using="gist",
+        postgresql_ops={"address": "inet_ops"},
+    ),  # subnets: address <<= cidr
+    schema="employees",
+)
+
+employees = Table(
+    "employees",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("last_name", Text, nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("middle_name", Text, nullable=False, server_default=""),
+    Column("position", Text, nullable=False, server_default=""),
+    Column("department_id", BigInteger, ForeignKey("employees.departments.id"), nullable=True),
+    Column("work_phone", Text, nullable=True),  # E.164
+    Column("mobile_phone", Text, nullable=True),  # E.164
+    Column("extension", Text, nullable=True),  # digits
+    Column("email", Text, nullable=True, unique=True),  # lowercased by the domain
+    Column("telegram_username", Text, nullable=True),
+    Column("room", Text, nullable=False, server_default=""),
+    Column("personnel_number", Text, nullable=True, unique=True),
+    Column("status", Text, nullable=False, server_default="active"),
+    Column("hired_on", Date, nullable=True),
+    Column("dismissed_on", Date, nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('active', 'on_leave', 'dismissed')", name="status"),
+    # with id: a department's employees in id order, a page at a time
+    Index(None, "department_id", "id"),
+    schema="employees",
+)
+
+employee_workstations = Table(
+    "employee_workstations",
+    metadata,
+    Column(
+        "employee_id",
+        BigInteger,
+        ForeignKey("employees.employees.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "workstation_id",
+        BigInteger,
+        ForeignKey("employees.workstations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    PrimaryKeyConstraint("employee_id", "workstation_id"),
+    Index(None, "workstation_id"),
+    schema="employees",
+)
+
+# Every folded word of an employee's last, first and middle name, one row each.
+name_tokens = Table(
+    "name_tokens",
+    metadata,
+    Column(
+        "employee_id",
+        BigInteger,
+        ForeignKey("employees.employees.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("part", Text, nullable=False),  # last | first | middle: initials match first/middle
+    Column("token", Text, nullable=False),
+    PrimaryKeyConstraint("employee_id", "part", "token"),
+    # exact and prefix (~>=~ / ~<~ ranges)
+    Index(
+        "ix_name_tokens_token_pattern",
+        "token",
+        postgresql_ops={"token": "text_pattern_ops"},
+    ),
+    # typos: token % reading. Without the pending list (fastupdate): every search would scan
+    # it whole until (auto)vacuum merges it; the directory is read far more than written.
+    Index(
+        "ix_name_tokens_token_trgm",
+        "token",
+        postgresql_using="gin",
+        postgresql_ops={"token": "gin_trgm_ops"},
+        postgresql_with={"fastupdate": "off"},
+    ),
+    schema="employees",
+)
+
+# The digits of each phone field reversed, so that "ends with these digits" is a prefix range.
+phone_keys = Table(
+    "phone_keys",
+    metadata,
+    Column(
+        "employee_id",
+        BigInteger,
+        ForeignKey("employees.employees.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("field", Text, nullable=False),  # work_phone | mobile_phone | extension
+    Column("reversed_digits", Text, nullable=False),
+    PrimaryKeyConstraint("employee_id", "field"),
+    Index(
+        "ix_phone_keys_reversed_digits",
+        "reversed_digits",
+        postgresql_ops={"reversed_digits": "text_pattern_ops"},
+    ),
+    schema="employees",
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("entity", Text, nullable=False),  # employee | department | workstation
+    Column("entity_id", BigInteger, nullable=False),
+    Column("changes", JSONB, nullable=False),  # [{field, before, after}, ...]
+    Column("actor", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("request_id", Text, nullable=False, server_default=""),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index(None, "entity", "entity_id", "id"),
+    schema="employees",
 )

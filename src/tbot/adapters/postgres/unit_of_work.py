@@ -6,6 +6,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tbot.adapters.postgres.audit_log import PostgresAuditLog
+from tbot.adapters.postgres.directory.departments import PostgresDepartmentRepository
+from tbot.adapters.postgres.directory.employees import PostgresEmployeeRepository
+from tbot.adapters.postgres.directory.history import PostgresHistoryRepository
+from tbot.adapters.postgres.directory.workstations import PostgresWorkstationRepository
 from tbot.adapters.postgres.identity.api_tokens import PostgresApiTokenRepository
 from tbot.adapters.postgres.identity.refresh_tokens import PostgresRefreshTokenRepository
 from tbot.adapters.postgres.identity.roles import PostgresRoleRepository
@@ -26,6 +30,10 @@ class PostgresUnitOfWork:
     refresh_tokens: PostgresRefreshTokenRepository
     api_tokens: PostgresApiTokenRepository
     verifications: PostgresVerificationRepository
+    departments: PostgresDepartmentRepository
+    workstations: PostgresWorkstationRepository
+    employees: PostgresEmployeeRepository
+    history: PostgresHistoryRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, node: str) -> None:
         self._session_factory = session_factory
@@ -45,6 +53,10 @@ class PostgresUnitOfWork:
         self.refresh_tokens = PostgresRefreshTokenRepository(session)
         self.api_tokens = PostgresApiTokenRepository(session)
         self.verifications = PostgresVerificationRepository(session)
+        self.departments = PostgresDepartmentRepository(session)
+        self.workstations = PostgresWorkstationRepository(session)
+        self.employees = PostgresEmployeeRepository(session)
+        self.history = PostgresHistoryRepository(session)
         return self
 
     async def __aexit__(
