@@ -7,6 +7,7 @@ Imported by the scripts next to it (`python benchmarks/startup.py` puts this fol
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import http.client
@@ -469,3 +470,18 @@ def temp_folder(keep: bool) -> Iterator[Path]:
 
 def interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every load benchmark takes, with the same defaults."""
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--rounds", type=int, default=2, help="load rounds (best of them)")
+    parser.add_argument("--warmup", type=int, default=2, help="uncounted seconds per app")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "asyncio"),
+        default="auto",
+        help="auto: wrk (installed once with apt-get if root), else the asyncio fallback",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")

@@ -49,6 +49,7 @@ from _harness import (
     embedded_pids,
     interrupt,
     load,
+    load_arguments,
     report_complaints,
     say,
     stop_node,
@@ -580,19 +581,9 @@ def print_report(figures: Figures) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=2, help="load rounds (best of them)")
-    parser.add_argument("--warmup", type=int, default=2, help="uncounted seconds per app")
+    load_arguments(parser)
     parser.add_argument("--login-clients", type=int, default=4, help="concurrent login clients")
     parser.add_argument("--login-duration", type=int, default=10, help="seconds of logins")
-    parser.add_argument(
-        "--generator",
-        choices=("auto", "wrk", "asyncio"),
-        default="auto",
-        help="auto: wrk (installed once with apt-get if root), else the asyncio fallback",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args(argv)
     if min(args.duration, args.connections, args.rounds, args.login_clients) < 1:
         parser.error("--duration, --connections, --rounds and --login-clients must be >= 1")

@@ -42,6 +42,7 @@ from _harness import (
     http_status,
     interrupt,
     load,
+    load_arguments,
     report_complaints,
     say,
     stop_node,
@@ -335,18 +336,8 @@ def print_report(figures: Figures) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=2, help="load rounds (best of them)")
-    parser.add_argument("--warmup", type=int, default=2, help="uncounted seconds per app")
+    load_arguments(parser)
     parser.add_argument("--rest", type=float, default=3.0, help="seconds of rest before RSS")
-    parser.add_argument(
-        "--generator",
-        choices=("auto", "wrk", "asyncio"),
-        default="auto",
-        help="auto: wrk (installed once with apt-get if root), else the asyncio fallback",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.connections < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("--duration, --connections and --rounds must be at least 1")
