@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
@@ -18,6 +19,8 @@ from tbot.adapters.keyring.secret_store import KeyringSecretStore, load_backend
 from tbot.adapters.mail.smtp import LogMailer, SmtpMailer
 from tbot.adapters.observability.logging import redactor
 from tbot.adapters.observability.metrics import Metrics
+from tbot.adapters.phones.normalizer import PhonenumbersNormalizer
+from tbot.adapters.postgres.directory.search import PostgresDirectorySearch
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -33,6 +36,28 @@ from tbot.adapters.system.clock import SystemClock
 from tbot.adapters.system.environment import EnvironmentVariables
 from tbot.application.cluster.list_nodes import ListNodes
 from tbot.application.cluster.record_heartbeat import NodeIdentity, RecordHeartbeat
+from tbot.application.directory.get_history import GetHistory
+from tbot.application.directory.import_employees import ImportEmployees
+from tbot.application.directory.manage_departments import (
+    CreateDepartment,
+    DeleteDepartment,
+    ListDepartments,
+    UpdateDepartment,
+)
+from tbot.application.directory.manage_employees import (
+    AssignWorkstations,
+    CreateEmployee,
+    DismissEmployee,
+    UpdateEmployee,
+)
+from tbot.application.directory.manage_workstations import (
+    CreateWorkstation,
+    DeleteWorkstation,
+    ListWorkstations,
+    UpdateWorkstation,
+)
+from tbot.application.directory.read_employees import GetEmployee, ListEmployees
+from tbot.application.directory.search_employees import SearchEmployees
 from tbot.application.health.check_health import CheckHealth
 from tbot.application.identity.api_tokens import CreateApiToken, ListApiTokens, RevokeApiToken
 from tbot.application.identity.authenticate import Authenticate
@@ -68,6 +93,7 @@ from tbot.application.settings.list_settings import ListSettings
 from tbot.application.settings.load_runtime_settings import LoadRuntimeSettings
 from tbot.application.settings.reset_setting import ResetSetting
 from tbot.application.settings.resolver import SettingsResolver
+from tbot.domain.errors import ValidationFailed
 from tbot.domain.settings import SETTINGS, RuntimeSettings
 
 
@@ -130,6 +156,18 @@ def _mailer(runtime: RuntimeSettings, password: str | None) -> Mailer:
         sender=runtime.smtp_from,
         starttls=runtime.smtp_starttls,
     )
+
+
+def _company_timezone(runtime: RuntimeSettings) -> ZoneInfo:
+    """The company_timezone setting as a zone; an unknown name is the setting's error (the
+    registry cannot check it: the zone database is the operating system's)."""
+    try:
+        return ZoneInfo(runtime.company_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            {"company_timezone": f"unknown time zone {runtime.company_timezone!r}"},
+            "setting company_timezone is not usable; fix it with `tbot settings set`",
+        ) from None
 
 
 class Container(containers.DeclarativeContainer):
@@ -297,6 +335,59 @@ class Container(containers.DeclarativeContainer):
     confirm_email_verification = providers.Factory(ConfirmEmailVerification, uow=uow, clock=clock)
     browse_audit = providers.Factory(BrowseAudit, uow=uow, authorizer=authorizer)
     export_audit = providers.Factory(ExportAudit, uow=uow, authorizer=authorizer)
+
+    # -- employee directory ------------------------------------------------------------------
+    phones = providers.Singleton(
+        PhonenumbersNormalizer, default_region=runtime.provided.phone_default_region
+    )
+    company_timezone = providers.Callable(_company_timezone, runtime=runtime)
+    directory_search = providers.Factory(PostgresDirectorySearch, session_factory=session_factory)
+    create_employee = providers.Factory(
+        CreateEmployee, uow=uow, authorizer=authorizer, phones=phones, clock=clock
+    )
+    update_employee = providers.Factory(
+        UpdateEmployee,
+        uow=uow,
+        authorizer=authorizer,
+        phones=phones,
+        clock=clock,
+        timezone=company_timezone,
+    )
+    dismiss_employee = providers.Factory(
+        DismissEmployee, uow=uow, authorizer=authorizer, clock=clock, timezone=company_timezone
+    )
+    assign_workstations = providers.Factory(
+        AssignWorkstations, uow=uow, authorizer=authorizer, clock=clock
+    )
+    get_employee = providers.Factory(GetEmployee, uow=uow, authorizer=authorizer)
+    list_employees = providers.Factory(ListEmployees, uow=uow, authorizer=authorizer)
+    search_employees = providers.Factory(
+        SearchEmployees, search=directory_search, authorizer=authorizer
+    )
+    get_history = providers.Factory(GetHistory, uow=uow, authorizer=authorizer)
+    import_employees = providers.Factory(
+        ImportEmployees, uow=uow, authorizer=authorizer, phones=phones, clock=clock
+    )
+    create_department = providers.Factory(
+        CreateDepartment, uow=uow, authorizer=authorizer, clock=clock
+    )
+    update_department = providers.Factory(
+        UpdateDepartment, uow=uow, authorizer=authorizer, clock=clock
+    )
+    delete_department = providers.Factory(
+        DeleteDepartment, uow=uow, authorizer=authorizer, clock=clock
+    )
+    list_departments = providers.Factory(ListDepartments, uow=uow, authorizer=authorizer)
+    create_workstation = providers.Factory(
+        CreateWorkstation, uow=uow, authorizer=authorizer, clock=clock
+    )
+    update_workstation = providers.Factory(
+        UpdateWorkstation, uow=uow, authorizer=authorizer, clock=clock
+    )
+    delete_workstation = providers.Factory(
+        DeleteWorkstation, uow=uow, authorizer=authorizer, clock=clock
+    )
+    list_workstations = providers.Factory(ListWorkstations, uow=uow, authorizer=authorizer)
 
     database_check = providers.Singleton(PostgresHealthCheck, engine=engine)
     redis_check = providers.Singleton(RedisHealthCheck, redis=redis)

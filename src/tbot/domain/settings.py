@@ -7,6 +7,7 @@ never written to the database, the logs or an error page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -26,6 +27,8 @@ class SettingSpec:
     minimum: float | None = None
     maximum: float | None = None
     restart_required: bool = False
+    pattern: str = ""  # a text setting must match it whole (re.fullmatch)
+    pattern_hint: str = ""  # what the pattern means, for the error message
 
     def parse(self, raw: object) -> SettingValue:
         """Turn a raw value (a string from the CLI/env, or JSON from the database) into
@@ -59,6 +62,9 @@ class SettingSpec:
         if self.choices and value not in self.choices:
             allowed = ", ".join(self.choices)
             raise ValidationFailed({self.name: f"must be one of {allowed}, got {value!r}"})
+        if self.pattern and isinstance(value, str) and not re.fullmatch(self.pattern, value):
+            hint = self.pattern_hint or f"must match {self.pattern}"
+            raise ValidationFailed({self.name: f"{hint}, got {value!r}"})
         if isinstance(value, bool) or not isinstance(value, int | float):
             return
         if self.minimum is not None and value < self.minimum:
@@ -240,6 +246,32 @@ SETTINGS: tuple[SettingSpec, ...] = (
         maximum=10_000,
         restart_required=True,
     ),
+    SettingSpec(
+        "phone_default_region",
+        str,
+        "RU",
+        "Country whose numbers may be written without a country code (ISO 3166 code, e.g. RU): "
+        "8 (495) 123-45-67 is read as +7 495 123-45-67.",
+        restart_required=True,
+        pattern="[A-Z]{2}",
+        pattern_hint="two capital letters, an ISO 3166 country code such as RU",
+    ),
+    SettingSpec(
+        "directory_import_max_mb",
+        int,
+        20,
+        "Largest directory workbook an import accepts, in MB (100,000 employees take about 7).",
+        minimum=1,
+        maximum=500,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "company_timezone",
+        str,
+        "Europe/Moscow",
+        "The company's time zone (IANA name): the calendar date of dismissals.",
+        restart_required=True,
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -310,6 +342,9 @@ class RuntimeSettings:
     login_lockout_minutes: int
     api_requests_per_minute: int
     login_attempts_per_minute: int
+    phone_default_region: str
+    directory_import_max_mb: int
+    company_timezone: str
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> RuntimeSettings:

@@ -17,6 +17,7 @@ from tbot.application.health.check_health import CheckHealth
 from tbot.application.identity.policy import api_rate_limit, login_rate_limit
 from tbot.container import Container
 from tbot.domain.identity.caller import Caller
+from tbot.entrypoints.api.directory import departments, employees, transfer, workstations
 from tbot.entrypoints.api.errors import EXCEPTION_HANDLERS
 from tbot.entrypoints.api.health import health, metrics
 from tbot.entrypoints.api.identity import audit, auth, roles, tokens, users
@@ -44,6 +45,23 @@ USE_CASES = (
     "revoke_api_token",
     "browse_audit",
     "export_audit",
+    "create_employee",
+    "update_employee",
+    "dismiss_employee",
+    "assign_workstations",
+    "get_employee",
+    "list_employees",
+    "search_employees",
+    "get_history",
+    "import_employees",
+    "create_department",
+    "update_department",
+    "delete_department",
+    "list_departments",
+    "create_workstation",
+    "update_workstation",
+    "delete_workstation",
+    "list_workstations",
 )
 
 
@@ -86,6 +104,7 @@ def _access_control(container: Container) -> AccessControl:
 
 def create_app(container: Container) -> Litestar:
     metrics_registry = container.metrics()
+    import_max_bytes = container.runtime().directory_import_max_mb * 1024 * 1024
     return Litestar(
         route_handlers=[
             health,
@@ -95,6 +114,10 @@ def create_app(container: Container) -> Litestar:
             roles.router,
             tokens.router,
             audit.router,
+            employees.router,
+            transfer.router(import_max_bytes),
+            departments.router,
+            workstations.router,
         ],
         guards=[_access_control(container).guard],
         dependencies=_dependencies(container),

@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from tbot.application.directory.import_employees import ImportRejected
 from tbot.domain.errors import (
     Conflict,
     DomainError,
@@ -47,6 +48,11 @@ def domain_error(request: Request[Any, Any, Any], error: DomainError) -> Respons
     headers: dict[str, str] = {}
     if isinstance(error, ValidationFailed):
         body["fields"] = error.errors
+    if isinstance(error, ImportRejected):  # `fields` holds the first 50; this holds them all
+        body["errors"] = [
+            {"sheet": e.sheet, "row": e.row, "column": e.column, "reason": e.reason}
+            for e in error.report.errors
+        ]
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
     if isinstance(error, Unauthenticated):

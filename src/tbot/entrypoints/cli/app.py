@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from tbot import __version__
-from tbot.entrypoints.cli import cluster, db, roles, secrets, settings, tokens, users
+from tbot.entrypoints.cli import (
+    cluster,
+    db,
+    directory,
+    migrate,
+    roles,
+    secrets,
+    settings,
+    tokens,
+    users,
+)
 from tbot.entrypoints.cli.up import up
 
 app = typer.Typer(
@@ -22,6 +32,8 @@ app.add_typer(cluster.app, name="cluster")
 app.add_typer(users.app, name="users")
 app.add_typer(roles.app, name="roles")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(directory.app, name="directory")
+app.add_typer(migrate.app, name="migrate")
 
 
 @app.command()

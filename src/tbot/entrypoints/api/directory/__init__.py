@@ -1,0 +1,2 @@
+"""Employee directory endpoints: employees, departments, workstations, search, history,
+import and export."""

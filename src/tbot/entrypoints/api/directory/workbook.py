@@ -1,0 +1,235 @@
+"""The directory workbook at the edge, shared by the API and the CLI: a read workbook handed
+to the import use case, and the directory read back through the use cases as export rows.
+
+The reader (adapters/excel) turns cells into text and names the cells it cannot use; the
+import use case checks the rest. A caller is told about every bad cell of both at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from tbot.adapters.excel.columns import COLUMN_BY_FIELD, DEFAULT_EXPORT_FIELDS, HeaderLanguage
+from tbot.adapters.excel.directory_reader import WorkbookRows
+from tbot.application.directory.import_employees import (
+    ImportEmployees,
+    ImportOptions,
+    ImportRejected,
+    ImportReport,
+    ImportRow,
+    RowError,
+)
+from tbot.application.directory.manage_departments import ListDepartments
+from tbot.application.directory.manage_workstations import ListWorkstations
+from tbot.application.directory.paging import MAX_PAGE
+from tbot.application.directory.read_employees import ListEmployees
+from tbot.application.ports.directory import EmployeeFilter
+from tbot.domain.directory.model import Department, Employee, Workstation
+from tbot.domain.errors import PermissionDenied
+from tbot.domain.identity.caller import Caller
+
+NETWORK_FIELDS = frozenset({"workstation", "ip", "mac"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# --- import -------------------------------------------------------------------------------------
+
+
+def import_rows(read: WorkbookRows) -> list[ImportRow]:
+    """The reader's rows as the use case takes them. The reader does not hand back the header
+    text of each column, so errors name a column by its canonical field (`email`, `full_name`);
+    a name part read from a full-name column is reported against `full_name`."""
+    return [
+        ImportRow(row.sheet, row.row, row.values, {name: name for name in row.values})
+        for row in read.rows
+    ]
+
+
+def reader_errors(read: WorkbookRows) -> list[RowError]:
+    return [RowError(e.sheet, e.row, e.column_header, e.reason) for e in read.errors]
+
+
+class _ChecksPassed(Exception):
+    """Raised from the first progress tick of a checking run: by then every row has passed the
+    use case's checks (they all run before its transaction opens)."""
+
+
+def _stop_at_first_tick(_done: int) -> None:
+    raise _ChecksPassed
+
+
+async def import_workbook(
+    import_employees: ImportEmployees,
+    read: WorkbookRows,
+    options: ImportOptions,
+    caller: Caller,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Imports the rows; ImportRejected naming every bad cell, the reader's and the use case's
+    alike, sorted by sheet and row. Nothing is written when any cell is bad."""
+    rows = import_rows(read)
+    bad_cells = reader_errors(read)
+    if not bad_cells:
+        return await import_employees(rows, options, caller, progress)
+    # The rows the reader could not fully read are left out (their bad cells are missing from
+    # `values`, and would read as empty); the use case checks the others, all of them before it
+    # opens its transaction. It has no "check only" mode, so it runs as a dry run that is
+    # stopped at its first progress tick: after at most 1,000 rows of the (rolled-back) write
+    # phase. Only a file the reader already refused pays for this.
+    unreadable = {(e.sheet, e.row) for e in bad_cells}
+    rest = [row for row in rows if (row.sheet, row.row) not in unreadable]
+    errors = list(bad_cells)
+    try:
+        await import_employees(rest, replace(options, dry_run=True), caller, _stop_at_first_tick)
+    except ImportRejected as rejected:
+        errors += rejected.report.errors
+    except _ChecksPassed:
+        pass
+    raise ImportRejected(ImportReport(dry_run=options.dry_run, errors=_in_file_order(read, errors)))
+
+
+def _in_file_order(read: WorkbookRows, errors: list[RowError]) -> list[RowError]:
+    sheets: dict[str, int] = {}
+    for name in [r.sheet for r in read.rows] + [e.sheet for e in read.errors]:
+        sheets.setdefault(name, len(sheets))
+    return sorted(errors, key=lambda e: (sheets.get(e.sheet, len(sheets)), e.row))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportNotes:
+    """What the reader left aside without refusing the file."""
+
+    ignored_columns: list[tuple[str, str]]  # (sheet, "column D (Примечание): unknown header")
+    skipped_sheets: list[tuple[str, str]]  # (sheet, reason)
+
+
+def import_notes(read: WorkbookRows) -> ImportNotes:
+    return ImportNotes(
+        [(c.sheet, f"column {c.column} ({c.header}): {c.reason}") for c in read.ignored_columns],
+        [(s.sheet, s.reason) for s in read.skipped_sheets],
+    )
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DirectorySnapshot:
+    employees: list[Employee]
+    departments: dict[int, Department]
+    workstations: dict[int, Workstation] | None  # None: the caller may not see the network
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The columns of an export: those an import reads; the network ones only for a caller
+        who may see them."""
+        if self.workstations is not None:
+            return DEFAULT_EXPORT_FIELDS
+        return tuple(f for f in DEFAULT_EXPORT_FIELDS if f not in NETWORK_FIELDS)
+
+
+async def directory_snapshot(
+    where: EmployeeFilter,
+    caller: Caller,
+    *,
+    list_employees: ListEmployees,
+    list_departments: ListDepartments,
+    list_workstations: ListWorkstations,
+    progress: Callable[[int], None] | None = None,
+) -> DirectorySnapshot:
+    """Everything an export shows, read page by page through the use cases (their permission
+    checks included). `progress(n)` gets the number of employees read so far after each page."""
+    employees: list[Employee] = []
+    cursor: int | None = None
+    while True:
+        page = await list_employees(where, caller, cursor=cursor, limit=MAX_PAGE)
+        employees += page.items
+        if progress is not None:
+            progress(len(employees))
+        if (cursor := page.next_cursor) is None:
+            break
+    departments: dict[int, Department] = {}
+    cursor = None
+    while True:
+        departments_page = await list_departments(caller, cursor=cursor, limit=MAX_PAGE)
+        departments.update((d.id, d) for d in departments_page.items if d.id is not None)
+        if (cursor := departments_page.next_cursor) is None:
+            break
+    return DirectorySnapshot(employees, departments, await _workstations(list_workstations, caller))
+
+
+async def _workstations(
+    list_workstations: ListWorkstations, caller: Caller
+) -> dict[int, Workstation] | None:
+    found: dict[int, Workstation] = {}
+    cursor: int | None = None
+    while True:
+        try:
+            page = await list_workstations(caller, cursor=cursor, limit=MAX_PAGE)
+        except PermissionDenied:
+            return None
+        found.update((w.id, w) for w in page.items if w.id is not None)
+        if (cursor := page.next_cursor) is None:
+            return found
+
+
+def export_rows(snapshot: DirectorySnapshot) -> Iterator[dict[str, str | None]]:
+    """One mapping per employee, in the values an import reads back unchanged."""
+    for employee in snapshot.employees:
+        department = snapshot.departments.get(employee.department_id or 0)
+        row: dict[str, str | None] = {
+            "last_name": employee.last_name,
+            "first_name": employee.first_name,
+            "middle_name": employee.middle_name,
+            "position": employee.position,
+            "department": department.name if department else None,
+            "work_phone": employee.work_phone,
+            "mobile_phone": employee.mobile_phone,
+            "extension": employee.extension,
+            "email": employee.email,
+            "telegram_username": employee.telegram_username,
+            "room": employee.room,
+            "personnel_number": employee.personnel_number,
+            "status": employee.status.value,
+            "hired_on": employee.hired_on.isoformat() if employee.hired_on else None,
+            "dismissed_on": employee.dismissed_on.isoformat() if employee.dismissed_on else None,
+        }
+        if snapshot.workstations is not None:
+            row.update(_network_cells(employee, snapshot.workstations))
+        yield row
+
+
+def _network_cells(
+    employee: Employee, workstations: Mapping[int, Workstation]
+) -> dict[str, str | None]:
+    used = [workstations[i] for i in employee.workstation_ids if i in workstations]
+    return {
+        "workstation": ", ".join(w.hostname for w in used) or None,
+        "ip": ", ".join(a for w in used for a in w.addresses) or None,
+        "mac": ", ".join(w.mac for w in used if w.mac) or None,
+    }
+
+
+def csv_bytes(
+    rows: Iterable[Mapping[str, str | None]],
+    fields: Sequence[str],
+    headers: HeaderLanguage = "ru",
+) -> bytes:
+    """The export as CSV, with the workbook's headers. A cell that a spreadsheet would take for
+    a formula (= + - @) gets a leading apostrophe, so "+7495..." shows as "'+7495..."."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([COLUMN_BY_FIELD[name].header(headers) for name in fields])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(name)) for name in fields])
+    # BOM: Excel opens UTF-8 CSV with Cyrillic correctly only with it.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value: str | None) -> str:
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_CSV_FORMULA_START) else value
