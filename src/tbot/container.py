@@ -366,7 +366,12 @@ class Container(containers.DeclarativeContainer):
     )
     get_history = providers.Factory(GetHistory, uow=uow, authorizer=authorizer)
     import_employees = providers.Factory(
-        ImportEmployees, uow=uow, authorizer=authorizer, phones=phones, clock=clock
+        ImportEmployees,
+        uow=uow,
+        authorizer=authorizer,
+        phones=phones,
+        clock=clock,
+        timezone=company_timezone,
     )
     create_department = providers.Factory(
         CreateDepartment, uow=uow, authorizer=authorizer, clock=clock

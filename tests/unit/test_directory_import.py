@@ -10,7 +10,7 @@ from tbot.application.directory.import_employees import (
 )
 from tbot.domain.directory.model import EmployeeStatus
 from tbot.domain.errors import PermissionDenied
-from tests.unit.directory_fakes import EMPLOYEE, HR, DirectoryKit
+from tests.unit.directory_fakes import EMPLOYEE, HR, IT, DirectoryKit
 
 HEADERS = {"last_name": "Фамилия", "first_name": "Имя", "work_phone": "Телефон",
            "email": "E-mail", "ip": "IP", "workstation": "ПК", "personnel_number": "Таб. №",
@@ -49,7 +49,7 @@ async def test_three_bad_rows_of_a_thousand_write_nothing_and_are_each_named() -
     rows[500] = ImportRow("Сотрудники", 502, {**rows[500].values, "ip": "10.1.999.1"}, HEADERS)
     rows[999] = ImportRow("Сотрудники", 1001, {**rows[999].values, "last_name": ""}, HEADERS)
     with pytest.raises(ImportRejected) as caught:
-        await importer(kit)(rows, ImportOptions(), HR)
+        await importer(kit)(rows, ImportOptions(), IT)
     found = {(e.row, e.column) for e in caught.value.report.errors}
     assert found == {(12, "E-mail"), (502, "IP"), (1001, "Фамилия")}
     assert kit.state.employees == {}
@@ -58,13 +58,13 @@ async def test_three_bad_rows_of_a_thousand_write_nothing_and_are_each_named() -
 
 async def test_good_file_imports_then_reimport_changes_nothing() -> None:
     kit = DirectoryKit()
-    first = await importer(kit)(people(1000), ImportOptions(), HR)
+    first = await importer(kit)(people(1000), ImportOptions(), IT)
     assert (first.created, first.updated, first.unchanged) == (1000, 0, 0)
     assert first.departments_created == 2
     assert first.workstations_created == 1000
     commits, history = kit.uow.commits, len(kit.state.history)
 
-    again = await importer(kit)(people(1000), ImportOptions(), HR)
+    again = await importer(kit)(people(1000), ImportOptions(), IT)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1000)
     assert len(kit.state.history) == history
     assert kit.uow.commits == commits + 1  # only the import's audit event
@@ -73,19 +73,19 @@ async def test_good_file_imports_then_reimport_changes_nothing() -> None:
 
 async def test_dry_run_counts_and_writes_nothing() -> None:
     kit = DirectoryKit()
-    report = await importer(kit)(people(10), ImportOptions(dry_run=True), HR)
+    report = await importer(kit)(people(10), ImportOptions(dry_run=True), IT)
     assert (report.created, report.dry_run) == (10, True)
     assert kit.state.employees == {}
 
 
 async def test_changed_rows_update_and_missing_ones_are_dismissed() -> None:
     kit = DirectoryKit()
-    await importer(kit)(people(5), ImportOptions(), HR)
+    await importer(kit)(people(5), ImportOptions(), IT)
     rows = people(4)
     rows[0] = ImportRow(
         rows[0].sheet, 2, {**rows[0].values, "work_phone": "+7 495 999-00-00"}, HEADERS
     )
-    report = await importer(kit)(rows, ImportOptions(dismiss_missing=True), HR)
+    report = await importer(kit)(rows, ImportOptions(dismiss_missing=True), IT)
     assert (report.updated, report.unchanged, report.dismissed) == (1, 3, 1)
     statuses = sorted(e.status for e in kit.state.employees.values())
     assert statuses.count(EmployeeStatus.DISMISSED) == 1
@@ -98,7 +98,7 @@ async def test_duplicate_keys_in_the_file_are_reported() -> None:
     rows = people(3)
     rows[2] = ImportRow("Сотрудники", 4, {**rows[2].values, "personnel_number": "T-00000"}, HEADERS)
     with pytest.raises(ImportRejected) as caught:
-        await importer(kit)(rows, ImportOptions(), HR)
+        await importer(kit)(rows, ImportOptions(), IT)
     (error,) = caught.value.report.errors
     assert (error.row, error.column) == (4, "Таб. №")
     assert "Сотрудники!2" in error.reason
@@ -107,3 +107,55 @@ async def test_duplicate_keys_in_the_file_are_reported() -> None:
 async def test_only_directory_writers_import() -> None:
     with pytest.raises(PermissionDenied):
         await importer(DirectoryKit())(people(1), ImportOptions(), EMPLOYEE)
+
+
+def plain(rows: list[ImportRow]) -> list[ImportRow]:
+    """The same people without the network columns (what HR keeps)."""
+    return [
+        ImportRow(
+            r.sheet,
+            r.row,
+            {k: v for k, v in r.values.items() if k not in {"workstation", "ip", "mac"}},
+            r.headers,
+        )
+        for r in rows
+    ]
+
+
+async def test_network_columns_need_the_network_permission() -> None:
+    kit = DirectoryKit()
+    with pytest.raises(PermissionDenied):
+        await importer(kit)(people(2), ImportOptions(), HR)
+    report = await importer(kit)(plain(people(2)), ImportOptions(), HR)
+    assert report.created == 2
+
+
+async def test_namesakes_with_different_personnel_numbers_stay_two_people() -> None:
+    kit = DirectoryKit()
+    base = {"last_name": "Петров", "first_name": "Пётр", "department": "Склад"}
+    rows = [
+        ImportRow("Лист", 2, {**base, "personnel_number": "A1"}, HEADERS),
+        ImportRow("Лист", 3, {**base, "personnel_number": "A2"}, HEADERS),
+    ]
+    report = await importer(kit)(rows, ImportOptions(), HR)
+    assert (report.created, report.updated) == (2, 0)
+    assert len(kit.state.employees) == 2
+
+
+async def test_a_column_missing_from_the_file_keeps_what_is_stored() -> None:
+    kit = DirectoryKit()
+    await importer(kit)(people(3), ImportOptions(), IT)
+    slim = [
+        ImportRow(
+            r.sheet,
+            r.row,
+            {k: r.values[k] for k in ("last_name", "first_name", "personnel_number")},
+            r.headers,
+        )
+        for r in people(3)
+    ]
+    report = await importer(kit)(slim, ImportOptions(), HR)
+    assert (report.updated, report.unchanged) == (0, 3)
+    kept = next(e for e in kit.state.employees.values() if e.personnel_number == "T-00001")
+    assert kept.work_phone is not None
+    assert kept.workstation_ids

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import TypeVar
 
@@ -91,12 +91,19 @@ class _Checked:
 
 class ImportEmployees:
     def __init__(
-        self, uow: UnitOfWork, authorizer: Authorizer, phones: PhoneNormalizer, clock: Clock
+        self,
+        uow: UnitOfWork,
+        authorizer: Authorizer,
+        phones: PhoneNormalizer,
+        clock: Clock,
+        *,
+        timezone: tzinfo = UTC,
     ) -> None:
         self._uow = uow
         self._authorizer = authorizer
         self._phones = phones
         self._clock = clock
+        self._timezone = timezone
 
     async def __call__(
         self,
@@ -106,12 +113,15 @@ class ImportEmployees:
         progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
         self._authorizer.require(caller, Permission.DIRECTORY_WRITE)
+        if any(_value(row, name) for row in rows for name in _NETWORK_COLUMNS):
+            # Workstations, IPs and MACs are network data, as in the editing use cases.
+            self._authorizer.require(caller, Permission.DIRECTORY_NETWORK)
         unknown = set(options.match_by) - set(MATCH_KEYS)
         if unknown:
             raise ValidationFailed({"match_by": f"unknown key(s): {', '.join(sorted(unknown))}"})
         checked = _check_all(rows, self._phones, options.match_by)
         async with self._uow:
-            run = _ImportRun(self._uow, caller, self._clock.now(), options)
+            run = _ImportRun(self._uow, caller, self._clock.now(), options, self._timezone)
             report = await run.apply(checked, progress)
             await self._uow.audit.add(
                 AuditEvent(
@@ -257,11 +267,17 @@ class _ImportRun:
     """The write phase: everything the file says, in the caller's one transaction."""
 
     def __init__(
-        self, uow: UnitOfWork, caller: Caller, now: datetime, options: ImportOptions
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        now: datetime,
+        options: ImportOptions,
+        timezone: tzinfo,
     ) -> None:
         self._uow = uow
         self._caller = caller
         self._now = now
+        self._today = now.astimezone(timezone).date()
         self._options = options
         self.report = ImportReport(dry_run=options.dry_run)
         self._departments: dict[str, int] = {}
@@ -314,14 +330,15 @@ class _ImportRun:
     async def _apply_row(self, item: _Checked) -> int:
         department_id = await self._department(item.employee.department)
         workstation_ids = await self._workstation_ids(item.workstation)
-        keys = _row_keys(item.employee, self._options.match_by)
-        existing = next((self._by_key[k] for k in keys if k in self._by_key), None)
+        existing = self._match(item.employee)
         wanted = item.employee.to_employee(
             employee_id=existing.id if existing else None,
             department_id=department_id,
             workstation_ids=workstation_ids,
             version=existing.version if existing else 1,
         )
+        if existing is not None:
+            wanted = _keep_absent_columns(wanted, existing, item.row)
         if existing is None:
             stored = await self._uow.employees.add(wanted)
             self.report.created += 1
@@ -336,6 +353,16 @@ class _ImportRun:
         self._index(stored)
         assert stored.id is not None
         return stored.id
+
+    def _match(self, employee: ValidEmployee) -> Employee | None:
+        """The stored employee the row describes. A weaker key (email, name) never matches
+        someone whose personnel number or email says they are another person: namesakes
+        in one department stay two people."""
+        for key in _row_keys(employee, self._options.match_by):
+            found = self._by_key.get(key)
+            if found is not None and not _contradicts(employee, found):
+                return found
+        return None
 
     async def _department(self, name: str | None) -> int | None:
         if not name:
@@ -369,9 +396,7 @@ class _ImportRun:
         for employee in await self._uow.employees.all_for_import():
             if employee.id in seen or employee.status is EmployeeStatus.DISMISSED:
                 continue
-            dismissed = replace(
-                employee, status=EmployeeStatus.DISMISSED, dismissed_on=self._now.date()
-            )
+            dismissed = replace(employee, status=EmployeeStatus.DISMISSED, dismissed_on=self._today)
             stored = await self._uow.employees.update(dismissed)
             await self._history(stored, diff(employee, dismissed))
             self.report.dismissed += 1
@@ -390,6 +415,41 @@ class _ImportRun:
                 at=self._now,
             )
         )
+
+
+def _contradicts(row: ValidEmployee, stored: Employee) -> bool:
+    return any(
+        mine is not None and theirs is not None and mine != theirs
+        for mine, theirs in (
+            (row.personnel_number, stored.personnel_number),
+            (row.email, stored.email),
+        )
+    )
+
+
+# A column the file does not have says nothing about that field: keep what is stored.
+_COLUMNS_OF_FIELD = {
+    "last_name": ("last_name", "full_name"),
+    "first_name": ("first_name", "full_name"),
+    "middle_name": ("middle_name", "full_name"),
+    "department_id": ("department",),
+    "workstation_ids": ("workstation",),
+}
+_NETWORK_COLUMNS = ("workstation", "ip", "mac")
+_IMPORTED_FIELDS = (
+    "last_name", "first_name", "middle_name", "position", "department_id", "work_phone",
+    "mobile_phone", "extension", "email", "telegram_username", "room", "workstation_ids",
+    "personnel_number", "status", "hired_on", "dismissed_on",
+)  # fmt: skip
+
+
+def _keep_absent_columns(wanted: Employee, stored: Employee, row: ImportRow) -> Employee:
+    kept = {
+        name: getattr(stored, name)
+        for name in _IMPORTED_FIELDS
+        if not any(column in row.values for column in _COLUMNS_OF_FIELD.get(name, (name,)))
+    }
+    return replace(wanted, **kept) if kept else wanted
 
 
 def _network_differs(known: Workstation, wanted: Workstation) -> bool:
