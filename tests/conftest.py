@@ -104,3 +104,22 @@ async def fresh_database_url(postgres_server_url: str) -> AsyncIterator[str]:
     await upgrade_async(url)
     yield url
     await drop_database(postgres_server_url, url)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Tests that configure logging bind handlers to their captured stdout; later tests must
+    not write to those closed streams."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
