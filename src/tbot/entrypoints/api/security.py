@@ -32,7 +32,7 @@ def needs(permission: Permission) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AccessControl:
-    authenticate: Callable[[], Authenticate]  # a fresh use case (and unit of work) per call
+    authenticate: Callable[[], Authenticate]  # the process's one Authenticate
     authorizer: Authorizer
     limiter: RateLimiter
     api_rule: RateLimit
@@ -42,17 +42,14 @@ class AccessControl:
         self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
     ) -> None:
         opt = handler.opt
-        request_id = str(connection.scope.get("state", {}).get("request_id", ""))
         if opt.get("public"):
-            caller = Caller.anonymous(
-                Channel.API, request_id, name=f"ip:{client_address(connection)}"
-            )
-            connection.state.caller = caller
+            # /health and /metrics are polled hard: nothing to do for them here; the
+            # anonymous caller of login and refresh is built on demand (current_caller).
             if opt.get("login"):
                 await self.limiter.hit(client_address(connection), self.login_rule)
             return
         principal = await self.authenticate()(bearer_token(connection), self.api_rule)
-        caller = Caller(principal, Channel.API, request_id)
+        caller = Caller(principal, Channel.API, _request_id(connection))
         connection.state.caller = caller
         permission = opt.get("permission")
         if permission is not None:
@@ -74,6 +71,15 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return client.host if client else "unknown"
 
 
+def _request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return str(connection.scope.get("state", {}).get("request_id", ""))
+
+
 def current_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
-    caller: Caller = connection.state.caller
+    """The authenticated caller, or, on a public route, the anonymous one by address."""
+    caller: Caller | None = connection.state.get("caller")
+    if caller is None:
+        name = f"ip:{client_address(connection)}"
+        caller = Caller.anonymous(Channel.API, _request_id(connection), name=name)
+        connection.state.caller = caller
     return caller
