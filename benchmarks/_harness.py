@@ -14,9 +14,11 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -485,3 +487,48 @@ def load_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: wrk (installed once with apt-get if root), else the asyncio fallback",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+
+
+# ---------------------------------------------------------------- set-up through the CLI
+
+ADMIN = "bench-admin"
+CLI_TIMEOUT_S = 180.0
+# The API limiter still runs on every request; only its budget is raised so that it never
+# refuses during a benchmark.
+LIMITS = {"api_requests_per_minute": "1000000", "login_attempts_per_minute": "10000"}
+
+
+def tbot_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """One `python -m tbot ...` command, as an operator types it; its output on success."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tbot", *args],
+        env=env,
+        cwd=Path(env["TBOT_DATA_DIR"]).parent,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchmarkError(
+            f"`tbot {' '.join(args)}` exited with {done.returncode}:\n{done.stdout}{done.stderr}"
+        )
+    return done.stdout.strip()
+
+
+def prepare_api_node(env: dict[str, str], password: str) -> float:
+    """A signing key, an admin and unlimited budgets, set with the CLI before the node
+    starts (same environment as the node); returns the seconds it took."""
+    say("set-up with the CLI, before the node starts (same environment as the node):")
+    started = time.monotonic()
+    steps: list[tuple[list[str], str | None]] = [
+        (["secrets", "set", "jwt_signing_key", "--stdin"], secrets.token_urlsafe(48)),
+        (["users", "create", ADMIN, "--role", "admin", "--password-stdin"], password),
+    ]
+    steps += [(["settings", "set", name, value], None) for name, value in LIMITS.items()]
+    for args, stdin in steps:
+        shown = " ".join(args) + (" < (value)" if stdin is not None else "")
+        out = tbot_cli(env, *args, stdin=None if stdin is None else stdin + "\n")
+        say(f"  tbot {shown}: {out.splitlines()[-1] if out else 'ok'}")
+    return time.monotonic() - started

@@ -40,6 +40,7 @@ import psutil  # type: ignore[import-untyped]
 import redis
 
 from _harness import (
+    ADMIN,
     BenchmarkError,
     Child,
     Children,
@@ -50,6 +51,7 @@ from _harness import (
     interrupt,
     load,
     load_arguments,
+    prepare_api_node,
     report_complaints,
     say,
     stop_node,
@@ -64,13 +66,10 @@ GOAL_RATIO = 0.8
 
 ROUTE = "/api/v1/roles/"  # ListRoles: needs users.manage, which the admin role has
 LOGIN_ROUTE = "/api/v1/auth/login"
-ADMIN = "bench-admin"
 BCRYPT_ROUNDS = 12  # TBot's default `bcrypt_rounds`, left as it is: the production cost
 # Raised so that the limiter never refuses during the run; it still runs on every request.
-LIMITS = {"api_requests_per_minute": "1000000", "login_attempts_per_minute": "10000"}
 NODE_TIMEOUT_S = 120.0
 BARE_TIMEOUT_S = 60.0
-CLI_TIMEOUT_S = 180.0
 
 BARE_APP = '''"""TBot's own API app with the guard taken out: the floor for an authorized request.
 
@@ -152,39 +151,10 @@ if __name__ == "__main__":
 # ---------------------------------------------------------------- set-up through the CLI
 
 
-def tbot_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    """One `python -m tbot ...` command, as an operator types it; its output on success."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tbot", *args],
-        env=env,
-        cwd=Path(env["TBOT_DATA_DIR"]).parent,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchmarkError(
-            f"`tbot {' '.join(args)}` exited with {done.returncode}:\n{done.stdout}{done.stderr}"
-        )
-    return done.stdout.strip()
-
-
 def prepare(env: dict[str, str], password: str) -> None:
-    say("set-up with the CLI, before the node starts (same environment as the node):")
-    started = time.monotonic()
-    steps: list[tuple[list[str], str | None]] = [
-        (["secrets", "set", "jwt_signing_key", "--stdin"], secrets.token_urlsafe(48)),
-        (["users", "create", ADMIN, "--role", "admin", "--password-stdin"], password),
-    ]
-    steps += [(["settings", "set", name, value], None) for name, value in LIMITS.items()]
-    for args, stdin in steps:
-        shown = " ".join(args) + (" < (value)" if stdin is not None else "")
-        out = tbot_cli(env, *args, stdin=None if stdin is None else stdin + "\n")
-        say(f"  tbot {shown}: {out.splitlines()[-1] if out else 'ok'}")
+    took = prepare_api_node(env, password)
     say(
-        f"  done in {time.monotonic() - started:.1f} s; bcrypt_rounds stays at its default "
+        f"  done in {took:.1f} s; bcrypt_rounds stays at its default "
         f"{BCRYPT_ROUNDS} (the production cost)"
     )
     say(

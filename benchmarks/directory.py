@@ -34,7 +34,6 @@ import resource
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import time
 import unicodedata
@@ -52,12 +51,14 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from _harness import (
+    ADMIN,
     BenchmarkError,
     Child,
     Children,
     child_env,
     embedded_pids,
     interrupt,
+    prepare_api_node,
     report_complaints,
     say,
     stop_node,
@@ -88,14 +89,11 @@ GOAL_RATIO_P50 = 1.5  # API search p50 / the same SQL on plain asyncpg
 GOAL_P99_MS = 20.0
 GOAL_IMPORT_RATIO = 2.0  # `tbot directory import` / openpyxl alone reading the same file
 
-ADMIN = "bench-admin"
 # Raised so that the limiter never refuses; it still runs on every authenticated request.
-LIMITS = {"api_requests_per_minute": "1000000", "login_attempts_per_minute": "10000"}
 SEARCH_ROUTE = "/api/v1/employees/search"
 LOGIN_ROUTE = "/api/v1/auth/login"
 PAGE = 20  # the API's default page; the use case asks the adapter for one more row
 NODE_TIMEOUT_S = 120.0
-CLI_TIMEOUT_S = 180.0
 POLL_S = 0.25
 PROGRESS_EVERY_S = 15.0
 # The tables a search reads: the import must be analysed before they are searched.
@@ -503,36 +501,8 @@ def tbot_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "tbot", *args]
 
 
-def tbot_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    """One `python -m tbot ...` command, as an operator types it; its output on success."""
-    done = subprocess.run(
-        tbot_argv(*args),
-        env=env,
-        cwd=Path(env["TBOT_DATA_DIR"]).parent,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchmarkError(
-            f"`tbot {' '.join(args)}` exited with {done.returncode}:\n{done.stdout}{done.stderr}"
-        )
-    return done.stdout.strip()
-
-
 def prepare(env: dict[str, str], password: str) -> None:
-    say("set-up with the CLI, before the node starts (same environment as the node):")
-    steps: list[tuple[list[str], str | None]] = [
-        (["secrets", "set", "jwt_signing_key", "--stdin"], secrets.token_urlsafe(48)),
-        (["users", "create", ADMIN, "--role", "admin", "--password-stdin"], password),
-    ]
-    steps += [(["settings", "set", name, value], None) for name, value in LIMITS.items()]
-    for args, stdin in steps:
-        shown = " ".join(args) + (" < (value)" if stdin is not None else "")
-        out = tbot_cli(env, *args, stdin=None if stdin is None else stdin + "\n")
-        say(f"  tbot {shown}: {out.splitlines()[-1] if out else 'ok'}")
+    prepare_api_node(env, password)
     say("  (the rate limiter still runs on every request; its budget only never runs out)")
 
 
