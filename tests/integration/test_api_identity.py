@@ -252,3 +252,31 @@ async def test_validation_errors_name_the_field(
     )
     assert response.status_code == 422
     assert response.json()["fields"] == {"password": "at least 12 characters"}
+
+
+async def test_request_id_reaches_the_audit_row_of_the_change(
+    container: Container, client: httpx.AsyncClient, connection: Any
+) -> None:
+    from sqlalchemy import text
+
+    await user(container, "admin1", "admin")
+    admin = bearer((await token_for(client, "admin1"))["access_token"])
+    created = await client.post(
+        "/api/v1/users/",
+        json={"display_name": "Сидоров", "login": "sidorov"},
+        headers={**admin, "X-Request-ID": "trace-user-create"},
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["x-request-id"] == "trace-user-create"
+    rows = (
+        await connection.execute(
+            text(
+                "SELECT actor, channel, request_id FROM core.audit_log WHERE action = 'user.create'"
+                " AND target_id = :id"
+            ),
+            {"id": str(created.json()["id"])},
+        )
+    ).all()
+    assert [(r.actor, r.channel, r.request_id) for r in rows] == [
+        ("admin1", "api", "trace-user-create")
+    ]
