@@ -111,15 +111,17 @@ class ImportEmployees:
         options: ImportOptions,
         caller: Caller,
         progress: Callable[[int], None] | None = None,
+        *,
+        unreadable: Sequence[RowError] = (),
     ) -> ImportReport:
         self._authorizer.require(caller, Permission.DIRECTORY_WRITE)
-        if any(_value(row, name) for row in rows for name in _NETWORK_COLUMNS):
+        if any(_value(row, name) for row in rows for name in NETWORK_COLUMNS):
             # Workstations, IPs and MACs are network data, as in the editing use cases.
             self._authorizer.require(caller, Permission.DIRECTORY_NETWORK)
         unknown = set(options.match_by) - set(MATCH_KEYS)
         if unknown:
             raise ValidationFailed({"match_by": f"unknown key(s): {', '.join(sorted(unknown))}"})
-        checked = _check_all(rows, self._phones, options.match_by)
+        checked = _check_all(rows, self._phones, options.match_by, unreadable)
         async with self._uow:
             run = _ImportRun(self._uow, caller, self._clock.now(), options, self._timezone)
             report = await run.apply(checked, progress)
@@ -147,13 +149,21 @@ class ImportEmployees:
 
 
 def _check_all(
-    rows: Sequence[ImportRow], phones: PhoneNormalizer, match_by: tuple[str, ...]
+    rows: Sequence[ImportRow],
+    phones: PhoneNormalizer,
+    match_by: tuple[str, ...],
+    unreadable: Sequence[RowError] = (),
 ) -> list[_Checked]:
-    """Every row, every field: the report lists all bad cells, not the first one."""
-    errors: list[RowError] = []
+    """Every row, every field: the report lists all bad cells, not the first one. Cells the
+    workbook reader could not read (`unreadable`) are reported with them, and their rows are
+    not checked further (a cell left out would read as empty)."""
+    errors: list[RowError] = list(unreadable)
+    skipped = {(e.sheet, e.row) for e in unreadable}
     checked: list[_Checked] = []
     seen: dict[tuple[str, str], ImportRow] = {}
     for row in rows:
+        if (row.sheet, row.row) in skipped:
+            continue
         row_errors: dict[str, str] = {}
         employee = _collect(row_errors, partial(validate_employee, _draft(row), phones))
         workstation = _collect(row_errors, partial(_workstation, row))
@@ -163,8 +173,15 @@ def _check_all(
         if employee is not None and not row_errors:
             checked.append(_Checked(row, employee, workstation))
     if errors:
-        raise ImportRejected(ImportReport(errors=errors))
+        raise ImportRejected(ImportReport(errors=_in_file_order(rows, errors)))
     return checked
+
+
+def _in_file_order(rows: Sequence[ImportRow], errors: list[RowError]) -> list[RowError]:
+    sheets: dict[str, int] = {}
+    for name in [r.sheet for r in rows] + [e.sheet for e in errors]:
+        sheets.setdefault(name, len(sheets))
+    return sorted(errors, key=lambda e: (sheets[e.sheet], e.row))
 
 
 def _collect(errors: dict[str, str], check: Callable[[], T]) -> T | None:
@@ -435,7 +452,8 @@ _COLUMNS_OF_FIELD = {
     "department_id": ("department",),
     "workstation_ids": ("workstation",),
 }
-_NETWORK_COLUMNS = ("workstation", "ip", "mac")
+# The columns that describe a workstation: network data, behind directory.network.
+NETWORK_COLUMNS = frozenset({"workstation", "ip", "mac"})
 _IMPORTED_FIELDS = (
     "last_name", "first_name", "middle_name", "position", "department_id", "work_phone",
     "mobile_phone", "extension", "email", "telegram_username", "room", "workstation_ids",

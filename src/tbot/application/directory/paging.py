@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -25,3 +25,19 @@ def page_of(rows: list[T], size: int, cursor_of: Callable[[T], int | None]) -> P
     items = rows[:size]
     more = len(rows) > size and bool(items)
     return Page(items, cursor_of(items[-1]) if more else None)
+
+
+async def every_item(
+    fetch: Callable[[int | None], Awaitable[Page[T]]],
+    progress: Callable[[int], None] | None = None,
+) -> list[T]:
+    """All pages of a listing, from the first cursor to the last; `progress(n)` after each."""
+    items: list[T] = []
+    cursor: int | None = None
+    while True:
+        page = await fetch(cursor)
+        items += page.items
+        if progress is not None:
+            progress(len(items))
+        if (cursor := page.next_cursor) is None:
+            return items

@@ -26,6 +26,7 @@ from tbot.application.directory.import_employees import (
     ImportRejected,
     ImportReport,
 )
+from tbot.application.directory.paging import MAX_PAGE, every_item
 from tbot.application.directory.search_employees import EmployeeSearch
 from tbot.application.ports.directory import EmployeeFilter
 from tbot.bootstrap import TBotApp
@@ -276,11 +277,9 @@ def search(
 
 
 async def _department_names(tbot: TBotApp) -> dict[int, str]:
-    names: dict[int, str] = {}
-    cursor: int | None = None
     list_departments = tbot.container.list_departments()
-    while True:
-        page = await list_departments(cli_caller(), cursor=cursor, limit=500)
-        names.update((d.id, d.name) for d in page.items if d.id is not None)
-        if (cursor := page.next_cursor) is None:
-            return names
+    caller = cli_caller()
+    departments = await every_item(
+        lambda cursor: list_departments(caller, cursor=cursor, limit=MAX_PAGE)
+    )
+    return {d.id: d.name for d in departments if d.id is not None}

@@ -10,28 +10,27 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tbot.adapters.excel.columns import COLUMN_BY_FIELD, DEFAULT_EXPORT_FIELDS, HeaderLanguage
 from tbot.adapters.excel.directory_reader import WorkbookRows
 from tbot.application.directory.import_employees import (
+    NETWORK_COLUMNS,
     ImportEmployees,
     ImportOptions,
-    ImportRejected,
     ImportReport,
     ImportRow,
     RowError,
 )
 from tbot.application.directory.manage_departments import ListDepartments
 from tbot.application.directory.manage_workstations import ListWorkstations
-from tbot.application.directory.paging import MAX_PAGE
+from tbot.application.directory.paging import MAX_PAGE, every_item
 from tbot.application.directory.read_employees import ListEmployees
 from tbot.application.ports.directory import EmployeeFilter
 from tbot.domain.directory.model import Department, Employee, Workstation
 from tbot.domain.errors import PermissionDenied
 from tbot.domain.identity.caller import Caller
 
-NETWORK_FIELDS = frozenset({"workstation", "ip", "mac"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,15 +51,6 @@ def reader_errors(read: WorkbookRows) -> list[RowError]:
     return [RowError(e.sheet, e.row, e.column_header, e.reason) for e in read.errors]
 
 
-class _ChecksPassed(Exception):
-    """Raised from the first progress tick of a checking run: by then every row has passed the
-    use case's checks (they all run before its transaction opens)."""
-
-
-def _stop_at_first_tick(_done: int) -> None:
-    raise _ChecksPassed
-
-
 async def import_workbook(
     import_employees: ImportEmployees,
     read: WorkbookRows,
@@ -69,33 +59,10 @@ async def import_workbook(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Imports the rows; ImportRejected naming every bad cell, the reader's and the use case's
-    alike, sorted by sheet and row. Nothing is written when any cell is bad."""
-    rows = import_rows(read)
-    bad_cells = reader_errors(read)
-    if not bad_cells:
-        return await import_employees(rows, options, caller, progress)
-    # The rows the reader could not fully read are left out (their bad cells are missing from
-    # `values`, and would read as empty); the use case checks the others, all of them before it
-    # opens its transaction. It has no "check only" mode, so it runs as a dry run that is
-    # stopped at its first progress tick: after at most 1,000 rows of the (rolled-back) write
-    # phase. Only a file the reader already refused pays for this.
-    unreadable = {(e.sheet, e.row) for e in bad_cells}
-    rest = [row for row in rows if (row.sheet, row.row) not in unreadable]
-    errors = list(bad_cells)
-    try:
-        await import_employees(rest, replace(options, dry_run=True), caller, _stop_at_first_tick)
-    except ImportRejected as rejected:
-        errors += rejected.report.errors
-    except _ChecksPassed:
-        pass
-    raise ImportRejected(ImportReport(dry_run=options.dry_run, errors=_in_file_order(read, errors)))
-
-
-def _in_file_order(read: WorkbookRows, errors: list[RowError]) -> list[RowError]:
-    sheets: dict[str, int] = {}
-    for name in [r.sheet for r in read.rows] + [e.sheet for e in read.errors]:
-        sheets.setdefault(name, len(sheets))
-    return sorted(errors, key=lambda e: (sheets.get(e.sheet, len(sheets)), e.row))
+    alike, in file order. Nothing is written when any cell is bad."""
+    return await import_employees(
+        import_rows(read), options, caller, progress, unreadable=reader_errors(read)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +95,7 @@ class DirectorySnapshot:
         who may see them."""
         if self.workstations is not None:
             return DEFAULT_EXPORT_FIELDS
-        return tuple(f for f in DEFAULT_EXPORT_FIELDS if f not in NETWORK_FIELDS)
+        return tuple(f for f in DEFAULT_EXPORT_FIELDS if f not in NETWORK_COLUMNS)
 
 
 async def directory_snapshot(
@@ -142,38 +109,29 @@ async def directory_snapshot(
 ) -> DirectorySnapshot:
     """Everything an export shows, read page by page through the use cases (their permission
     checks included). `progress(n)` gets the number of employees read so far after each page."""
-    employees: list[Employee] = []
-    cursor: int | None = None
-    while True:
-        page = await list_employees(where, caller, cursor=cursor, limit=MAX_PAGE)
-        employees += page.items
-        if progress is not None:
-            progress(len(employees))
-        if (cursor := page.next_cursor) is None:
-            break
-    departments: dict[int, Department] = {}
-    cursor = None
-    while True:
-        departments_page = await list_departments(caller, cursor=cursor, limit=MAX_PAGE)
-        departments.update((d.id, d) for d in departments_page.items if d.id is not None)
-        if (cursor := departments_page.next_cursor) is None:
-            break
-    return DirectorySnapshot(employees, departments, await _workstations(list_workstations, caller))
+    employees = await every_item(
+        lambda cursor: list_employees(where, caller, cursor=cursor, limit=MAX_PAGE), progress
+    )
+    departments = await every_item(
+        lambda cursor: list_departments(caller, cursor=cursor, limit=MAX_PAGE)
+    )
+    return DirectorySnapshot(
+        employees,
+        {d.id: d for d in departments if d.id is not None},
+        await _workstations(list_workstations, caller),
+    )
 
 
 async def _workstations(
     list_workstations: ListWorkstations, caller: Caller
 ) -> dict[int, Workstation] | None:
-    found: dict[int, Workstation] = {}
-    cursor: int | None = None
-    while True:
-        try:
-            page = await list_workstations(caller, cursor=cursor, limit=MAX_PAGE)
-        except PermissionDenied:
-            return None
-        found.update((w.id, w) for w in page.items if w.id is not None)
-        if (cursor := page.next_cursor) is None:
-            return found
+    try:
+        found = await every_item(
+            lambda cursor: list_workstations(caller, cursor=cursor, limit=MAX_PAGE)
+        )
+    except PermissionDenied:
+        return None
+    return {w.id: w for w in found if w.id is not None}
 
 
 def export_rows(snapshot: DirectorySnapshot) -> Iterator[dict[str, str | None]]:
