@@ -148,12 +148,14 @@ def build_container(
     return container
 
 
-async def apply_runtime_settings(container: Container) -> RuntimeSettings:
+async def apply_runtime_settings(
+    container: Container, *, keep_new_key: bool = False
+) -> RuntimeSettings:
     """Reads the effective settings from the database layer and hands the ones the
     container wires (intervals, cache) to it."""
     runtime = await container.load_runtime_settings()()
     container.runtime.override(providers.Object(runtime))
-    await prepare_identity(container)
+    await prepare_identity(container, keep_new_key=keep_new_key)
     container.config.heartbeat_interval_s.from_value(runtime.heartbeat_interval_s)
     container.config.node_down_after_beats.from_value(runtime.node_down_after_beats)
     container.config.health_cache_s.from_value(runtime.health_cache_s)
@@ -163,10 +165,12 @@ async def apply_runtime_settings(container: Container) -> RuntimeSettings:
     return runtime
 
 
-async def prepare_identity(container: Container) -> None:
-    """Reads the JWT keys and the SMTP password. A node without a signing key creates one
-    and keeps it in the keyring (audited); without a keyring the key lives only in this
-    process, and tokens die with it, said loudly."""
+async def prepare_identity(container: Container, *, keep_new_key: bool = False) -> None:
+    """Reads the JWT keys and the SMTP password. Without a signing key one is made: a node
+    (`keep_new_key`) keeps it in the keyring, audited; a CLI command or a script only
+    uses it for its own run, so that `tbot secrets set jwt_signing_key` on a fresh folder
+    does not first store and audit a key it is about to replace. Without a keyring the key
+    lives only in this process, and tokens die with it, said loudly."""
     import structlog
 
     from tbot.adapters.observability.logging import redactor
@@ -178,7 +182,9 @@ async def prepare_identity(container: Container) -> None:
     current = (await resolve("jwt_signing_key")).value
     if current is None:
         current = generate_signing_key()
-        if container.secret_store().status().available:
+        if not keep_new_key:
+            log.debug("jwt_key_for_this_run")
+        elif container.secret_store().status().available:
             await container.set_secret()("jwt_signing_key", current, Actor.system())
             log.warning("jwt_key_generated", detail="copy it to every node: tbot secrets set")
         else:

@@ -76,7 +76,7 @@ async def _prepare(
 ) -> RuntimeSettings:
     await migrate_database(container, servers)
     await open_resources(container)
-    runtime = await apply_runtime_settings(container)
+    runtime = await apply_runtime_settings(container, keep_new_key=True)
     configure_logging(
         level=runtime.log_level,
         log_file=settings.data_dir / "logs" / "tbot.log",
