@@ -7,8 +7,10 @@ Run from the repository root with the venv's Python:
 
 One `tbot up --role api` node runs on the embedded PostgreSQL and Redis of a temp folder. The
 authorized request is `GET /api/v1/roles/` with a bearer access token: TBot's guard verifies
-the JWT, asks Redis once for revocations (MGET) and once for the API rate limit (EVALSHA),
-then the handler reads the roles from PostgreSQL. The floor is the same app, built from the
+the JWT (cached per token until expiry), checks the node's pub/sub-fed copy of the revocation
+list and spends one permit of a leased API rate-limit budget (an EVALSHA only when a lease runs
+out, or one per request while the copy is not trusted), then the handler reads the roles from
+PostgreSQL. The floor is the same app, built from the
 same code in a second process with the guard taken out, attached to the same database and
 Redis and loaded in the same run. The last line is machine-readable:
 
@@ -158,8 +160,8 @@ def prepare(env: dict[str, str], password: str) -> None:
         f"{BCRYPT_ROUNDS} (the production cost)"
     )
     say(
-        "  the API rate limiter still runs on every authenticated request (one EVALSHA); only "
-        "its budget is raised so that it never refuses during the run"
+        "  the API rate limiter still counts every authenticated request (from leased permits, "
+        "an EVALSHA per lease); only its budget is raised so that it never refuses during the run"
     )
 
 
@@ -533,7 +535,8 @@ def print_report(figures: Figures) -> None:
     for row in rows:
         say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     say(
-        f"the guard (JWT verify, Redis MGET, Redis EVALSHA) adds about {figures.guard_us:.0f} µs "
+        f"the guard (JWT verify, revocation copy, leased rate limit) adds about "
+        f"{figures.guard_us:.0f} µs "
         f"to each request at saturation on this machine, of which "
         f"{figures.authorized_cpu_us - figures.bare_cpu_us:.0f} µs is the app's own CPU "
         f"({figures.authorized_cpu_us:.0f} vs {figures.bare_cpu_us:.0f} µs per request)"

@@ -67,12 +67,16 @@ from _harness import (
     wait_for_200,
 )
 from tbot.adapters.embedded.ports import LOCALHOST, free_port
-from tbot.adapters.excel.directory_reader import read_directory
+from tbot.adapters.excel.directory_reader import CHUNK_ROWS, read_directory
 from tbot.adapters.excel.directory_writer import write_directory
 from tbot.adapters.phones.normalizer import PhonenumbersNormalizer
 from tbot.adapters.postgres.directory import search as search_adapter
-from tbot.adapters.postgres.directory.employees import name_token_rows, phone_digits
-from tbot.adapters.postgres.directory.search import SEARCH_SETTINGS, PostgresDirectorySearch
+from tbot.adapters.postgres.directory.employees import (
+    lexicon_words,
+    name_token_rows,
+    phone_digits,
+)
+from tbot.adapters.postgres.directory.search import PostgresDirectorySearch
 from tbot.application.directory.drafts import (
     EmployeeDraft,
     WorkstationDraft,
@@ -101,6 +105,7 @@ SEARCH_TABLES = (
     "departments",
     "employees",
     "name_tokens",
+    "name_lexicon",
     "phone_keys",
     "workstations",
     "workstation_addresses",
@@ -770,6 +775,12 @@ async def bulk_load(pg_url: str, rows: Sequence[dict[str, str]]) -> float:
                 await connection.copy_records_to_table(
                     table, schema_name="employees", columns=names_of_columns, records=records
                 )
+            await connection.copy_records_to_table(
+                "name_lexicon",
+                schema_name="employees",
+                columns=("token",),
+                records=[(word,) for word in lexicon_words(token for *_, token in tokens)],
+            )
     finally:
         await connection.close()
     return time.perf_counter() - started
@@ -821,7 +832,7 @@ class Sql:
 def to_sql(clause: ClauseElement) -> Sql:
     """`clause` as SQLAlchemy's asyncpg dialect sends it: the same text ($n placeholders with
     their casts) and the same values, after the same bind processing."""
-    compiled = clause.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
+    compiled = clause.compile(dialect=DIALECT)
     assert isinstance(compiled, SQLCompiler)
     processors: dict[str, Any] = dict(compiled._bind_processors)
     args = []
@@ -834,10 +845,7 @@ def to_sql(clause: ClauseElement) -> Sql:
 
 def tuning_sql() -> Sql:
     """The adapter's first statement in each search: SEARCH_SETTINGS as SET LOCAL values."""
-    values = {}
-    for i, (name, value) in enumerate(SEARCH_SETTINGS):
-        values[f"name{i}"], values[f"value{i}"] = name, value
-    return to_sql(search_adapter._TUNING.bindparams(**values))
+    return Sql(search_adapter.TUNING.text, search_adapter.TUNING.args)
 
 
 def adapter_plans(query: str) -> Iterator[SearchPlan]:
@@ -852,26 +860,43 @@ def adapter_plans(query: str) -> Iterator[SearchPlan]:
 
 
 @dataclass(frozen=True)
+class RawCall:
+    """One call of the adapter: its statements in turn, the first that is enough (the
+    adapter's own rule) answers, else the last."""
+
+    statements: tuple[Sql, ...]
+    enough: search_adapter.Enough
+
+
+@dataclass(frozen=True)
 class RawQuery:
     kind: SearchKind
-    statements: tuple[Sql, ...]  # the first that finds anyone answers
+    calls: tuple[RawCall, ...]
 
 
 def raw_query(query: str) -> RawQuery:
-    statements = []
+    """The statements of `query`, taken from `statements(plan)`, compiled here; checked
+    against what the adapter sends (its cached `driver_sql`), so that the floor is the
+    same SQL."""
+    calls = []
     first: SearchKind | None = None
     for plan in adapter_plans(query):
         first = first or plan.kind
-        statement = SQL_BUILDER.statement(plan)
-        if statement is not None:
-            statements.append(to_sql(statement))
+        statements = tuple(to_sql(statement) for statement in SQL_BUILDER.statements(plan))
+        sent = tuple(Sql(s.text, s.args) for s in SQL_BUILDER.driver_sql(plan))
+        if statements != sent:
+            raise BenchmarkError(f"{query!r}: the adapter sends other SQL than statements()")
+        if statements:
+            enough = search_adapter.Enough(plan.limit, search_adapter.settling_score(plan))
+            calls.append(RawCall(statements, enough))
     assert first is not None
-    return RawQuery(first, tuple(statements))
+    return RawQuery(first, tuple(calls))
 
 
 class RawSearch:
-    """The adapter's work on one plain asyncpg connection: a transaction, the set_config
-    statement, the search statement, rollback (a session closed without commit)."""
+    """The adapter's work on one plain asyncpg connection, per call: a transaction, the
+    set_config statement, the search statements until one is enough, rollback (a
+    session closed without commit); the first call that finds anyone answers."""
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
@@ -879,15 +904,18 @@ class RawSearch:
 
     async def run(self, query: RawQuery) -> list[int]:
         ids: list[int] = []
-        for sql in query.statements:
+        for call in query.calls:
             transaction = self._connection.transaction()
             await transaction.start()
             try:
                 await self._connection.fetch(self._tuning.text, *self._tuning.args)
-                rows = await self._connection.fetch(sql.text, *sql.args)
+                for sql in call.statements:
+                    rows = await self._connection.fetch(sql.text, *sql.args)
+                    ids = [row["id"] for row in rows]
+                    if call.enough(rows):  # the page and one more row, or a settled name
+                        break
             finally:
                 await transaction.rollback()
-            ids = [row["id"] for row in rows]
             if ids:
                 break
         return ids[:PAGE]
@@ -1155,6 +1183,46 @@ def run(args: argparse.Namespace, work: Path, children: Children) -> Figures:
     return figures
 
 
+def run_search_only(args: argparse.Namespace, work: Path, children: Children) -> Figures:
+    """--search-only, for iterating on the search: the same rows, loaded by the benchmark
+    itself (bulk_load), analysed, and searched as in a full run; no import, no export."""
+    figures = Figures(employees=args.employees)
+    say(f"search only: {args.employees:,} generated employees (seed {args.seed}), no import")
+    rows = Generator(args.seed).rows(args.employees)
+    measured = make_queries(rows, args.seed + 1, args.queries)
+    warmup = make_queries(rows, args.seed + 2, args.warmup)
+    env = child_env(work)
+    password = f"Bench-{secrets.token_urlsafe(18)}"
+    prepare(env, password)
+    node, port = start_node(children, work, env)
+    data_dir = work / "data"
+    pg_url = postgres_url(data_dir)
+    figures.bulk_load_s = asyncio.run(bulk_load(pg_url, rows))
+    say(f"  loaded in {figures.bulk_load_s:.1f} s")
+    del rows
+    figures.settled = asyncio.run(settle(pg_url, args.settle))
+    say(f"  {figures.settled}")
+    say(f"search: GET {SEARCH_ROUTE}?q= with a bearer token, next to the same SQL on asyncpg")
+    token = log_in(port, password)
+    figures.search = asyncio.run(measure_search(port, pg_url, token, warmup, measured))
+    stop_node(node, data_dir)
+    report_complaints(node)
+    return figures
+
+
+def print_search_report(figures: Figures) -> None:
+    search = figures.search
+    assert search is not None
+    say("")
+    _search_breakdown(search)
+    for label, q in (("p50", 0.5), ("p99", 0.99)):
+        say(
+            f"search {label}: API {search.api(q):.2f} ms, "
+            f"same SQL on asyncpg {search.raw(q):.2f} ms"
+        )
+    print(" ".join(_last_line(figures).split()[:4]) + " (search only)")
+
+
 def _check_import(run: Command, employees: int) -> None:
     counts = {label: int(n) for label, n in _COUNT_ROW.findall(run.output)}
     if run.exit_code != 0 or counts.get("created") != employees:
@@ -1256,23 +1324,24 @@ def _import_breakdown(figures: Figures) -> None:
         f"{run.seconds:.1f} s wall):"
     )
     if run.first_write_s is not None:
-        checking = run.first_write_s - figures.reader_s
         say(
-            f"  reading and checking, until the first employee is written: "
-            f"{run.first_write_s:.1f} s (TBot's reader alone: {figures.reader_s:.1f} s, "
-            f"openpyxl alone: {figures.openpyxl_s:.1f} s; so about {checking:.1f} s of "
-            f"start-up and checks)"
+            f"  the first employee written after {run.first_write_s:.1f} s: start-up, what is "
+            f"stored loaded, the reader's first {CHUNK_ROWS:,} rows read and checked (the "
+            f"reader, in a process of its own, reads on meanwhile; alone it takes "
+            f"{figures.reader_s:.1f} s, openpyxl alone {figures.openpyxl_s:.1f} s)"
         )
         end = run.last_write_s if run.last_write_s is not None else run.seconds
         say(
-            f"  writing, one row after another in one transaction: {end - run.first_write_s:.1f} s"
+            f"  writing, set-wise in batches (reading and checking overlap it), one transaction: "
+            f"{end - run.first_write_s:.1f} s"
             f" for {run.written:,} rows = {run.write_rate:.0f} rows/s"
             f" ({1000 / run.write_rate if run.write_rate else 0:.2f} ms per row)"
         )
         if run.last_write_s is not None:
             say(f"  commit and exit after the last row: {run.seconds - run.last_write_s:.1f} s")
     say(
-        f"  CPU: the CLI process {run.cli_cpu_s:.1f} s, PostgreSQL {run.postgres_cpu_s:.1f} s "
+        f"  CPU: the CLI and its reader process {run.cli_cpu_s:.1f} s, PostgreSQL "
+        f"{run.postgres_cpu_s:.1f} s "
         f"(of {run.seconds:.1f} s wall on {os.cpu_count()} CPUs)"
     )
 
@@ -1358,6 +1427,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--settle", type=float, default=300.0, help="seconds to wait for autovacuum's ANALYZE"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="only the search, on rows the benchmark loads itself (no import, no export)",
+    )
     args = parser.parse_args(argv)
     if min(args.employees, args.queries) < 1 or args.warmup < 0:
         parser.error("--employees and --queries must be >= 1, --warmup >= 0")
@@ -1377,7 +1451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         with temp_folder(args.keep) as work:
             try:
-                figures = run(args, work, children)
+                figures = (run_search_only if args.search_only else run)(args, work, children)
             finally:
                 children.kill_all()
     except BenchmarkError as error:
@@ -1386,7 +1460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return 130
-    print_report(figures)
+    (print_search_report if args.search_only else print_report)(figures)
     return 0
 
 

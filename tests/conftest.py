@@ -7,6 +7,7 @@ if set, else an embedded Redis. The schema is built by the real Alembic migratio
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tbot.adapters.embedded import EmbeddedPostgres, EmbeddedRedis
 from tbot.adapters.postgres.migrations import upgrade_async
+from tbot.container import Container, configure
 
 
 def _plain(url: str) -> str:
@@ -123,3 +125,40 @@ def _restore_logging() -> Iterator[None]:
         if handler not in root.handlers:
             root.addHandler(handler)
     root.setLevel(level)
+
+
+def configured_container(
+    database_url: str, redis_url: str, keyring_file: Path, node_id: str = "test-node"
+) -> Container:
+    """A container wired to the test servers, each test in a Redis namespace of its own."""
+    container = Container()
+    configure(
+        container,
+        database_url=database_url,
+        redis_url=redis_url,
+        node_id=node_id,
+        environ={},
+        development=True,
+        keyring_backend=KEYRING_BACKEND,
+        keyring_file=str(keyring_file),
+        redis_namespace=f"test-{uuid.uuid4().hex[:8]}",
+    )
+    return container
+
+
+async def run_jobs_until_idle(container: Container, redis_url: str, timeout: float = 120) -> None:
+    """An arq worker in this process until the queue is empty, deferred retries included."""
+    from tbot.entrypoints.worker.runner import create_worker
+
+    worker = create_worker(
+        redis_url,
+        namespace=container.config.redis_namespace(),
+        node_id="test-worker",
+        metrics=container.metrics(),
+        container=container,
+        burst=True,
+    )
+    try:
+        await asyncio.wait_for(worker.async_run(), timeout=timeout)
+    finally:
+        await worker.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,30 +14,49 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tbot import __version__
+from tbot.adapters.jobs_board import ArqJobBoard
+from tbot.adapters.jobs_queue import ArqJobQueue
 from tbot.adapters.keyring.health import KeyringHealthCheck
 from tbot.adapters.keyring.secret_store import KeyringSecretStore, load_backend
 from tbot.adapters.mail.smtp import LogMailer, SmtpMailer
+from tbot.adapters.observability.cluster import FencingRefusals, LoggedLeadershipEvents
 from tbot.adapters.observability.logging import redactor
 from tbot.adapters.observability.metrics import Metrics
 from tbot.adapters.phones.normalizer import PhonenumbersNormalizer
 from tbot.adapters.postgres.directory.search import PostgresDirectorySearch
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
+from tbot.adapters.postgres.outbox import OutboxNotifier
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from tbot.adapters.redis.access_gate import RedisAccessGate
 from tbot.adapters.redis.client import create_redis
 from tbot.adapters.redis.failure_counter import RedisFailureCounter
 from tbot.adapters.redis.health import RedisHealthCheck
+from tbot.adapters.redis.import_jobs import RedisImportJobStore
+from tbot.adapters.redis.leader_election import RedisLeaderElection
+from tbot.adapters.redis.locks import RedisLockManager
+from tbot.adapters.redis.mirrored_access_gate import MirroredAccessGate
+from tbot.adapters.redis.query_memory import RedisQueryMemory
+from tbot.adapters.redis.rate_leases import RedisRateLeases
 from tbot.adapters.redis.rate_limiter import RedisRateLimiter
+from tbot.adapters.redis.revocation_feed import RedisRevocationFeed
+from tbot.adapters.redis.revocation_mirror import RevocationMirror
 from tbot.adapters.redis.revocations import RedisRevocationList
 from tbot.adapters.security.jwt_codec import CachedAccessTokenCodec, JwtAccessTokenCodec
 from tbot.adapters.security.passwords import BcryptPasswordHasher
 from tbot.adapters.system.clock import SystemClock
 from tbot.adapters.system.environment import EnvironmentVariables
+from tbot.adapters.telegram.notifier import TelegramNotifier
+from tbot.adapters.telegram.sender import AiogramMessageSender
+from tbot.application.cluster.cluster_view import ViewCluster
+from tbot.application.cluster.leadership import Leadership
 from tbot.application.cluster.list_nodes import ListNodes
+from tbot.application.cluster.prove_leadership import ProveLeadership
 from tbot.application.cluster.record_heartbeat import NodeIdentity, RecordHeartbeat
+from tbot.application.directory.cards import GetEmployeeCards, GetMyCard
 from tbot.application.directory.get_history import GetHistory
 from tbot.application.directory.import_employees import ImportEmployees
+from tbot.application.directory.import_jobs import GetImport, RunImport, SubmitImport
 from tbot.application.directory.manage_departments import (
     CreateDepartment,
     DeleteDepartment,
@@ -83,6 +102,10 @@ from tbot.application.identity.manage_users import (
 from tbot.application.identity.policy import policy_from_settings
 from tbot.application.identity.refresh_session import RefreshSession
 from tbot.application.identity.sessions import SessionIssuer
+from tbot.application.jobs.failed_jobs import ListFailedJobs, RetryFailedJob
+from tbot.application.jobs.relay_outbox import PurgeOutbox, RelayOutbox
+from tbot.application.notifications.actions import NotificationActions
+from tbot.application.notifications.deliver import DeliverNotification
 from tbot.application.ports.identity import Mailer
 from tbot.application.secrets.list_secrets import ListSecrets
 from tbot.application.secrets.resolve_secret import ResolveSecret
@@ -93,6 +116,9 @@ from tbot.application.settings.list_settings import ListSettings
 from tbot.application.settings.load_runtime_settings import LoadRuntimeSettings
 from tbot.application.settings.reset_setting import ResetSetting
 from tbot.application.settings.resolver import SettingsResolver
+from tbot.application.telegram.handle_once import HandleUpdateOnce
+from tbot.application.telegram.identify import ChooseLanguage, IdentifyTelegramUser
+from tbot.application.telegram.retention import PurgeTelegramData
 from tbot.domain.errors import ValidationFailed
 from tbot.domain.settings import SETTINGS, RuntimeSettings
 
@@ -116,6 +142,16 @@ async def _redis(url: str, resolve_secret: ResolveSecret) -> AsyncIterator[Redis
     client = create_redis(url, password=password)
     yield client
     await client.aclose()
+
+
+async def _revocation_feed(
+    redis: Redis, mirror: RevocationMirror, namespace: str, node_id: str
+) -> AsyncIterator[RedisRevocationFeed]:
+    # The subscription itself starts with the first access token checked (see
+    # MirroredAccessGate) and ends here, with the container.
+    feed = RedisRevocationFeed(redis, mirror, namespace=namespace, node=node_id)
+    yield feed
+    await feed.stop()
 
 
 def _pool_stats(engine: AsyncEngine) -> dict[str, int]:
@@ -170,6 +206,15 @@ def _company_timezone(runtime: RuntimeSettings) -> ZoneInfo:
         ) from None
 
 
+def _secret_reader(resolve: ResolveSecret, name: str) -> Callable[[], Awaitable[str | None]]:
+    """Reads the secret when called, not when wired: a token set after start is picked up."""
+
+    async def read() -> str | None:
+        return (await resolve(name)).value
+
+    return read
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
     # Replaced by the effective settings once the database is reachable (bootstrap).
@@ -198,7 +243,10 @@ class Container(containers.DeclarativeContainer):
     redis = providers.Resource(_redis, url=config.redis_url, resolve_secret=resolve_secret)
 
     uow = providers.Factory(
-        PostgresUnitOfWork, session_factory=session_factory, node=config.node_id
+        PostgresUnitOfWork,
+        session_factory=session_factory,
+        node=config.node_id,
+        on_fenced=providers.Singleton(FencingRefusals, metrics=metrics),
     )
     settings_resolver = providers.Factory(
         SettingsResolver, secrets=secret_store, environment=environment
@@ -228,6 +276,26 @@ class Container(containers.DeclarativeContainer):
         down_after_beats=config.node_down_after_beats,
     )
 
+    # -- cluster: leader election with fencing, distributed locks, the cluster view ----------
+    leader_election = providers.Singleton(
+        RedisLeaderElection, redis=redis, namespace=config.redis_namespace, clock=clock
+    )
+    lock_manager = providers.Singleton(
+        RedisLockManager, redis=redis, namespace=config.redis_namespace, clock=clock
+    )
+    # One per process, built once the runtime settings are known (not pinned with the
+    # resources: that happens before the settings are read).
+    leadership = providers.Singleton(
+        Leadership,
+        election=leader_election,
+        clock=clock,
+        node_id=config.node_id,
+        ttl_s=runtime.provided.leader_ttl_s,
+        retry_s=runtime.provided.leader_retry_s,
+        events=providers.Singleton(LoggedLeadershipEvents, metrics=metrics),
+    )
+    view_cluster = providers.Factory(ViewCluster, list_nodes=list_nodes)
+
     # -- identity and access ----------------------------------------------------------------
     identity_policy = providers.Singleton(policy_from_settings, runtime=runtime)
     authorizer = providers.Singleton(Authorizer)
@@ -242,14 +310,31 @@ class Container(containers.DeclarativeContainer):
             previous_keys=config.jwt_previous_keys,
         ),
     )
+    # The process's copy of the revocation list, fed from Redis pub/sub; the gate reads it
+    # instead of Redis while the feed vouches for it.
+    revocation_mirror = providers.Singleton(RevocationMirror)
+    revocation_feed = providers.Resource(
+        _revocation_feed,
+        redis=redis,
+        mirror=revocation_mirror,
+        namespace=config.redis_namespace,
+        node_id=config.node_id,
+    )
     access_gate = providers.Singleton(
-        RedisAccessGate, redis=redis, namespace=config.redis_namespace
+        MirroredAccessGate,
+        mirror=revocation_mirror,
+        feed=revocation_feed,
+        leases=providers.Singleton(RedisRateLeases, redis=redis, namespace=config.redis_namespace),
+        fallback=providers.Singleton(
+            RedisAccessGate, redis=redis, namespace=config.redis_namespace
+        ),
     )
     revocations = providers.Singleton(
         RedisRevocationList,
         redis=redis,
         namespace=config.redis_namespace,
         ttl_s=REVOCATION_TTL_S,
+        mirror=revocation_mirror,
     )
     rate_limiter = providers.Singleton(
         RedisRateLimiter, redis=redis, namespace=config.redis_namespace
@@ -394,6 +479,69 @@ class Container(containers.DeclarativeContainer):
     )
     list_workstations = providers.Factory(ListWorkstations, uow=uow, authorizer=authorizer)
 
+    prove_leadership = providers.Factory(ProveLeadership, uow=uow)
+    employee_cards = providers.Factory(GetEmployeeCards, uow=uow, authorizer=authorizer)
+    my_card = providers.Factory(GetMyCard, uow=uow, cards=employee_cards)
+
+    # Telegram: what the bot keeps of its users and of the updates it handled.
+    handle_update_once = providers.Factory(
+        HandleUpdateOnce,
+        uow=uow,
+        node=config.node_id,
+        log_text=runtime.provided.telegram_log_text,
+    )
+    identify_telegram_user = providers.Factory(
+        IdentifyTelegramUser, uow=uow, default_language=runtime.provided.default_language
+    )
+    choose_language = providers.Factory(ChooseLanguage, uow=uow)
+    query_memory = providers.Singleton(
+        RedisQueryMemory, redis=redis, namespace=config.redis_namespace
+    )
+
+    job_queue = providers.Singleton(ArqJobQueue, redis=redis, namespace=config.redis_namespace)
+    import_job_store = providers.Singleton(
+        RedisImportJobStore, redis=redis, namespace=config.redis_namespace
+    )
+    submit_import = providers.Factory(
+        SubmitImport,
+        store=import_job_store,
+        authorizer=authorizer,
+        clock=clock,
+        uow=uow,
+    )
+    get_import = providers.Factory(GetImport, store=import_job_store, authorizer=authorizer)
+    run_import = providers.Factory(RunImport, store=import_job_store, clock=clock)
+
+    # Notifications: queued in arq, delivered by any node's worker within Telegram's limits.
+    notifier = providers.Singleton(TelegramNotifier, queue=job_queue)
+    message_sender = providers.Singleton(
+        AiogramMessageSender,
+        token=providers.Callable(_secret_reader, resolve_secret, "bot_token"),
+        api_url=runtime.provided.telegram_api_url,
+    )
+    deliver_notification = providers.Factory(
+        DeliverNotification, sender=message_sender, limiter=rate_limiter, uow=uow
+    )
+    notification_actions = providers.Singleton(NotificationActions)
+    purge_telegram_data = providers.Factory(
+        PurgeTelegramData,
+        uow=uow,
+        clock=clock,
+        log_days=runtime.provided.telegram_log_retention_days,
+    )
+
+    # Jobs: the outbox relayed to arq on every node; failed jobs seen and retried.
+    # `notifier` queues at once (Redis must be up); `outbox_notifier` commits the notification
+    # with the caller's change (inside its `uow.shared()` block) and the relay queues it.
+    outbox_notifier = providers.Factory(OutboxNotifier, uow_factory=uow.provider)
+    relay_outbox = providers.Factory(RelayOutbox, uow=uow, queue=job_queue)
+    purge_outbox = providers.Factory(PurgeOutbox, uow=uow, clock=clock)
+    job_board = providers.Singleton(ArqJobBoard, redis=redis, namespace=config.redis_namespace)
+    list_failed_jobs = providers.Factory(ListFailedJobs, board=job_board, authorizer=authorizer)
+    retry_failed_job = providers.Factory(
+        RetryFailedJob, board=job_board, authorizer=authorizer, uow=uow
+    )
+
     database_check = providers.Singleton(PostgresHealthCheck, engine=engine)
     redis_check = providers.Singleton(RedisHealthCheck, redis=redis)
     keyring_check = providers.Singleton(KeyringHealthCheck, store=secret_store)
@@ -458,6 +606,13 @@ _BUILT_ON_RESOURCES = (
     "access_gate",
     "rate_limiter",
     "failure_counter",
+    "query_memory",
+    "job_queue",
+    "job_board",
+    "import_job_store",
+    "notifier",
+    "leader_election",
+    "lock_manager",
 )
 
 
@@ -472,6 +627,8 @@ async def open_resources(container: Container) -> None:
 
 
 async def close_resources(container: Container) -> None:
+    # The sender's HTTP session exists only once a notification went out through it.
+    await container.message_sender().close()
     for name in _BUILT_ON_RESOURCES:
         getattr(container, name).reset_override()
         getattr(container, name).reset_async_mode()

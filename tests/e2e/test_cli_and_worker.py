@@ -3,12 +3,14 @@ taking a job, the heartbeat in the cluster view."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
 import httpx
 from arq import create_pool
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 
 from tbot.adapters.postgres.migrations import head_revision
 from tbot.entrypoints.worker.runner import queue_name
@@ -76,10 +78,31 @@ async def test_worker_runs_jobs_and_the_node_shows_in_the_cluster(
         assert 'tbot_jobs_total{function="ping",outcome="succeeded"} 1.0' in metrics
         assert 'tbot_heartbeats_total{outcome="written"}' in metrics
 
+        # The only node leads, and says so in /health, its metrics and the cluster status.
+        deadline = time.monotonic() + 30
+        while True:
+            body = httpx.get(f"{node.base_url}/health", timeout=5).json()
+            cluster = body.get("cluster") or {}
+            if body.get("leadership") == "leader" and cluster.get("leader") == "n-7":
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(0.2)
+        assert cluster["nodes_up"] == 1
+        assert cluster["fencing_token"] > 0
+        assert "tbot_is_leader 1.0" in httpx.get(f"{node.base_url}/metrics", timeout=5).text
+
         status = cli(env, "cluster", "status")
         assert status.returncode == 0, status.stderr
         assert "n-7" in status.stdout
         assert "up" in status.stdout
+        assert "Leader: n-7" in status.stdout
         assert node.interrupt() == 0
+        # A graceful stop gave the lease up: the next node need not wait out the TTL.
+        redis = Redis.from_url(redis_url)
+        try:
+            assert await redis.exists(f"{namespace}:leader:leader") == 0
+            assert await redis.exists(f"{namespace}:leader:leader:token") == 1
+        finally:
+            await redis.aclose()
     finally:
         node.kill()

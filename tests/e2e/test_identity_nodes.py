@@ -3,6 +3,7 @@ way an operator would: lockout and rate limits hold cluster-wide."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,6 +84,28 @@ def test_lockout_and_rate_limit_hold_across_two_processes(nodes: tuple[Node, Nod
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.json()["error"] == "RateLimited"
+
+
+def test_a_logout_on_one_process_is_refused_on_the_other_within_a_second(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    token = login(a, PASSWORD, who="ops").json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{b.base_url}/api/v1/roles/", headers=headers, timeout=10).status_code == 200
+    time.sleep(0.5)  # b's copy of the revocation list is live by now (it asks Redis until then)
+
+    assert httpx.post(f"{a.base_url}/api/v1/auth/logout", headers=headers, timeout=10).is_success
+    logged_out = time.monotonic()
+    assert httpx.get(f"{a.base_url}/api/v1/roles/", headers=headers, timeout=10).status_code == 401
+    # Each answer that is still 200 counts against the 10 calls a minute of this fixture.
+    statuses = []
+    while time.monotonic() - logged_out < 1.0 and 401 not in statuses:
+        statuses.append(
+            httpx.get(f"{b.base_url}/api/v1/roles/", headers=headers, timeout=10).status_code
+        )
+        time.sleep(0.1)
+    assert statuses[-1] == 401, statuses
 
 
 def test_cli_manages_users_roles_and_tokens(env: dict[str, str]) -> None:

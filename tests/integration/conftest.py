@@ -3,7 +3,6 @@ rolled back, so use cases commit (to a savepoint) and nothing outlives the test.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from tbot.adapters.postgres.engine import async_url, create_engine
 from tbot.adapters.security.jwt_codec import generate_signing_key
 from tbot.bootstrap import prepare_identity
-from tbot.container import Container, close_resources, configure, open_resources
-from tests.conftest import KEYRING_BACKEND
+from tbot.container import Container, close_resources, open_resources
+from tests.conftest import configured_container
 
 
 @pytest.fixture(scope="session")
@@ -38,18 +37,7 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 async def container(
     database_url: str, redis_url: str, connection: AsyncConnection, keyring_file: Path
 ) -> AsyncIterator[Container]:
-    container = Container()
-    configure(
-        container,
-        database_url=database_url,
-        redis_url=redis_url,
-        node_id="test-node",
-        environ={},
-        development=True,
-        keyring_backend=KEYRING_BACKEND,
-        keyring_file=str(keyring_file),
-        redis_namespace=f"test-{uuid.uuid4().hex[:8]}",
-    )
+    container = configured_container(database_url, redis_url, keyring_file)
     await open_resources(container)
     # The one test seam: sessions join the test's outer transaction through savepoints.
     container.session_factory.override(

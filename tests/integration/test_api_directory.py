@@ -327,11 +327,15 @@ def workbook(path: Path, rows: list[dict[str, str | None]]) -> Path:
 
 
 async def upload(
-    client: httpx.AsyncClient, headers: dict[str, str], path: Path, **params: Any
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    path: Path,
+    url: str = "/api/v1/employees/import",
+    **params: Any,
 ) -> httpx.Response:
     with path.open("rb") as handle:
         return await client.post(
-            "/api/v1/employees/import",
+            url,
             params=params,
             files={"file": (path.name, handle, XLSX)},
             headers=headers,
@@ -414,6 +418,42 @@ async def test_import_then_reimport_and_export_round_trip_change_nothing(
     assert len(table) == 1000
     assert table[0]["Телефон"] == "'+74951000000"  # guarded: a spreadsheet takes + for a formula
     assert table[0]["Рабочая станция"] == "ws-0000"
+
+
+async def test_several_workstations_per_row_import_export_and_import_back_unchanged(
+    client: httpx.AsyncClient, it_staff: dict[str, str], tmp_path: Path
+) -> None:
+    rows = directory_rows(3)
+    rows[0].update(workstation="ws-a\nws-b", ip="10.3.0.1 10.3.0.11; 10.3.0.2",
+                   mac="aa:bb:cc:00:03:01, aa-bb-cc-00-03-02")  # fmt: skip
+    rows[1].update(workstation="ws-c, ws-d", ip="10.3.0.3, ", mac=None)
+    first = await upload(client, it_staff, workbook(tmp_path / "multi.xlsx", rows))
+    assert first.status_code == 200, first.text
+    assert first.json()["workstations_created"] == 4
+
+    exported = await client.get("/api/v1/employees/export", params={"format": "csv"},
+                                headers=it_staff)  # fmt: skip
+    table = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    anna = next(r for r in table if r["Табельный номер"] == "T00000")
+    assert (anna["Рабочая станция"], anna["IP"], anna["MAC"]) == (
+        "ws-a, ws-b",
+        "10.3.0.1 10.3.0.11, 10.3.0.2",
+        "aa:bb:cc:00:03:01, aa:bb:cc:00:03:02",
+    )
+    ivan = next(r for r in table if r["Табельный номер"] == "T00001")
+    assert (ivan["Рабочая станция"], ivan["IP"], ivan["MAC"]) == ("ws-c, ws-d", "10.3.0.3, ", "")
+
+    as_xlsx = await client.get("/api/v1/employees/export", headers=it_staff)
+    (tmp_path / "export.xlsx").write_bytes(as_xlsx.content)
+    again = (await upload(client, it_staff, tmp_path / "export.xlsx")).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+
+    rows[1].update(ip="10.3.0.3, 10.3.0.4, 10.3.0.5")
+    refused = await upload(client, it_staff, workbook(tmp_path / "bad.xlsx", rows))
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert (error["row"], error["column"]) == (3, "ip")
+    assert "2 workstations but 3 IP entries" in error["reason"]
 
 
 async def test_import_refuses_what_is_not_a_workbook(

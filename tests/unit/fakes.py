@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -11,9 +12,11 @@ from typing import Self, TypeVar
 from tbot.application.ports.audit import AuditFilter
 from tbot.application.ports.cluster import NodeBeat
 from tbot.application.ports.directory import EmployeeFilter, HistoryEntry
+from tbot.application.ports.jobs import OutboxEntry
 from tbot.application.ports.secrets import SecretStoreStatus
 from tbot.application.ports.settings import StoredSetting
 from tbot.domain.audit import AuditEvent
+from tbot.domain.cluster.errors import FencedOut
 from tbot.domain.directory.model import Department, Employee, EmployeeStatus, Workstation
 from tbot.domain.directory.text import fold
 from tbot.domain.errors import Conflict, NotFound, ValidationFailed
@@ -27,10 +30,18 @@ T = TypeVar("T")
 
 
 @dataclass
+class FakeOutboxRow:
+    entry: OutboxEntry
+    relayed_at: datetime | None = None
+    last_error: str = ""
+
+
+@dataclass
 class _State:
     settings: dict[str, StoredSetting] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     nodes: dict[str, NodeBeat] = field(default_factory=dict)
+    fencing_tokens: dict[str, int] = field(default_factory=dict)
     users: dict[int, User] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=lambda: {r.name: r for r in BUILTIN_ROLES})
     refresh_tokens: dict[int, RefreshToken] = field(default_factory=dict)
@@ -40,6 +51,7 @@ class _State:
     workstations: dict[int, Workstation] = field(default_factory=dict)
     employees: dict[int, Employee] = field(default_factory=dict)
     history: list[HistoryEntry] = field(default_factory=list)
+    outbox: dict[int, FakeOutboxRow] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -131,6 +143,20 @@ class FakeNodeRepository:
         return sorted(self._state.nodes.values(), key=lambda b: b.node_id)
 
 
+class FakeLeadershipRepository:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def fence(self, name: str, token: int, holder: str) -> None:
+        newest = self._state.fencing_tokens.get(name)
+        if newest is not None and newest > token:
+            raise FencedOut(name, token, newest)
+        self._state.fencing_tokens[name] = token
+
+    async def newest(self, name: str) -> int | None:
+        return self._state.fencing_tokens.get(name)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed state; `commit()` publishes it, leaving drops it."""
 
@@ -144,6 +170,7 @@ class FakeUnitOfWork:
         self.settings = FakeSettingsRepository(self._working, self.clock)
         self.audit = FakeAuditLog(self._working)
         self.nodes = FakeNodeRepository(self._working)
+        self.leadership = FakeLeadershipRepository(self._working)
         self.users = FakeUserRepository(self._working, self.clock)
         self.roles = FakeRoleRepository(self._working)
         self.refresh_tokens = FakeRefreshTokens(self._working)
@@ -153,6 +180,7 @@ class FakeUnitOfWork:
         self.workstations = FakeWorkstationRepository(self._working)
         self.employees = FakeEmployeeRepository(self._working)
         self.history = FakeHistoryRepository(self._working, self.clock)
+        self.outbox = FakeOutbox(self._working, self.clock)
         return self
 
     async def __aexit__(
@@ -419,6 +447,9 @@ class FakeDepartmentRepository:
     async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Department]:
         return _by_id(self._state.departments, limit, after_id)
 
+    async def add_many(self, departments: Sequence[Department]) -> list[Department]:
+        return [await self.add(department) for department in departments]
+
 
 class FakeWorkstationRepository:
     """Host names, MACs and inventory numbers are unique; deleting a workstation unlinks it
@@ -473,6 +504,15 @@ class FakeWorkstationRepository:
 
     async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Workstation]:
         return _by_id(self._state.workstations, limit, after_id)
+
+    async def all_for_import(self) -> list[Workstation]:
+        return _by_id(self._state.workstations, len(self._state.workstations), None)
+
+    async def add_many(self, workstations: Sequence[Workstation]) -> list[Workstation]:
+        return [await self.add(workstation) for workstation in workstations]
+
+    async def update_many(self, workstations: Sequence[Workstation]) -> list[Workstation]:
+        return [await self.update(workstation) for workstation in workstations]
 
 
 class FakeEmployeeRepository:
@@ -538,6 +578,12 @@ class FakeEmployeeRepository:
     async def all_for_import(self) -> list[Employee]:
         return _by_id(self._state.employees, len(self._state.employees), None)
 
+    async def add_many(self, employees: Sequence[Employee]) -> list[Employee]:
+        return [await self.add(employee) for employee in employees]
+
+    async def update_many(self, employees: Sequence[Employee]) -> list[Employee]:
+        return [await self.update(employee) for employee in employees]
+
 
 def matches(employee: Employee, where: EmployeeFilter) -> bool:
     """The filter as the port means it: the dismissed only when asked for, by the flag or by
@@ -558,6 +604,10 @@ class FakeHistoryRepository:
         stored = replace(entry, id=self._state.new_id(), at=entry.at or self._clock.now())
         self._state.history.append(stored)
 
+    async def add_many(self, entries: Sequence[HistoryEntry]) -> None:
+        for entry in entries:
+            await self.add(entry)
+
     async def for_entity(
         self, entity: str, entity_id: int, *, limit: int = 100, before_id: int | None = None
     ) -> list[HistoryEntry]:
@@ -569,3 +619,42 @@ class FakeHistoryRepository:
             and h.entity_id == entity_id
             and (before_id is None or (h.id or 0) < before_id)
         ][:limit]
+
+
+class FakeOutbox:
+    """Claims every waiting entry (one unit of work at a time: no locks to skip)."""
+
+    def __init__(self, state: _State, clock: FakeClock) -> None:
+        self._state = state
+        self._clock = clock
+
+    async def add(self, job: str, *args: object) -> OutboxEntry:
+        entry = OutboxEntry(self._state.new_id(), job, args, 0, self._clock.now())
+        self._state.outbox[entry.id] = FakeOutboxRow(entry)
+        return entry
+
+    async def claim(self, limit: int) -> list[OutboxEntry]:
+        waiting = [r.entry for r in self._state.outbox.values() if r.relayed_at is None]
+        return sorted(waiting, key=lambda e: e.id)[:limit]
+
+    async def mark_relayed(self, ids: Sequence[int]) -> None:
+        for entry_id in ids:
+            self._state.outbox[entry_id].relayed_at = self._clock.now()
+
+    async def mark_failed(self, entry_id: int, error: str) -> None:
+        row = self._state.outbox[entry_id]
+        row.entry = replace(row.entry, attempts=row.entry.attempts + 1)
+        row.last_error = error
+
+    async def purge(self, relayed_before: datetime) -> int:
+        old = [
+            i
+            for i, r in self._state.outbox.items()
+            if r.relayed_at and r.relayed_at < relayed_before
+        ]
+        for entry_id in old:
+            del self._state.outbox[entry_id]
+        return len(old)
+
+    async def waiting(self) -> int:
+        return sum(1 for r in self._state.outbox.values() if r.relayed_at is None)

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
+from tbot.application.directory.history import diff
 from tbot.application.directory.import_employees import (
+    ImportBatch,
     ImportEmployees,
     ImportOptions,
     ImportRejected,
     ImportRow,
+    RowError,
 )
 from tbot.domain.directory.model import EmployeeStatus
 from tbot.domain.errors import PermissionDenied
@@ -159,3 +164,106 @@ async def test_a_column_missing_from_the_file_keeps_what_is_stored() -> None:
     kept = next(e for e in kit.state.employees.values() if e.personnel_number == "T-00001")
     assert kept.work_phone is not None
     assert kept.workstation_ids
+
+
+def with_network(workstation: str, ip: str = "", mac: str = "") -> ImportRow:
+    values = {"last_name": "Сидорова", "first_name": "Анна", "personnel_number": "N-1",
+              "workstation": workstation, "ip": ip, "mac": mac}  # fmt: skip
+    return ImportRow("Сотрудники", 2, values, {**HEADERS, "mac": "MAC"})
+
+
+async def test_a_row_may_name_several_workstations_paired_with_their_addresses() -> None:
+    kit = DirectoryKit()
+    row = with_network("ws-a; WS-B\nws-c", "10.0.0.1 10.0.0.11, , 10.0.0.3", "aa-bb-cc-00-00-01,,")
+    report = await importer(kit)([row], ImportOptions(), IT)
+    assert (report.created, report.workstations_created) == (1, 3)
+    stations = {w.hostname: w for w in kit.state.workstations.values()}
+    assert stations["ws-a"].addresses == ("10.0.0.1", "10.0.0.11")
+    assert stations["ws-b"].addresses == ()
+    assert stations["ws-c"].addresses == ("10.0.0.3",)
+    assert stations["ws-a"].mac == "aa:bb:cc:00:00:01"
+    (employee,) = kit.state.employees.values()
+    assert employee.workstation_ids == tuple(sorted(w.id or 0 for w in stations.values()))
+
+    again = await importer(kit)([row], ImportOptions(), IT)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+async def test_a_count_of_addresses_that_does_not_pair_up_is_a_cell_error() -> None:
+    kit = DirectoryKit()
+    rows = [with_network("ws-a, ws-b", "10.0.0.1, 10.0.0.2, 10.0.0.3", "aa:bb:cc:00:00:01")]
+    with pytest.raises(ImportRejected) as caught:
+        await importer(kit)(rows, ImportOptions(), IT)
+    found = {(e.row, e.column): e.reason for e in caught.value.report.errors}
+    assert set(found) == {(2, "IP"), (2, "MAC")}
+    assert "2 workstations but 3 IP entries" in found[(2, "IP")]
+    assert "2 workstations but 1 MAC entries" in found[(2, "MAC")]
+    assert kit.state.workstations == {}
+
+
+async def test_a_later_batch_updates_an_employee_an_earlier_one_created() -> None:
+    kit = DirectoryKit()
+    rows = people(6000)
+    rows.append(
+        ImportRow("Сотрудники", 6002, {"last_name": "Иванов0", "first_name": "Иван",
+                                       "email": "user0@corp.example", "room": "101"}, HEADERS)
+    )  # fmt: skip
+    report = await importer(kit)(rows, ImportOptions(), IT)
+    assert (report.created, report.updated) == (6000, 1)
+    changed = next(e for e in kit.state.employees.values() if e.personnel_number == "T-00000")
+    assert changed.room == "101"
+    assert len(kit.state.history) == 6001
+
+
+async def batches_of(
+    rows: list[ImportRow], size: int, unreadable: dict[int, list[RowError]]
+) -> AsyncIterator[ImportBatch]:
+    """Rows as a reader still reading hands them over: each batch with its rows' bad cells."""
+    for start in range(0, len(rows), size):
+        yield ImportBatch(rows[start : start + size], unreadable.get(start, []))
+
+
+async def test_streamed_batches_import_as_the_whole_file_does() -> None:
+    streamed, whole = DirectoryKit(), DirectoryKit()
+    report = await importer(streamed).stream(
+        batches_of(people(7000), 1500, {}), ImportOptions(), IT
+    )
+    assert report == await importer(whole)(people(7000), ImportOptions(), IT)
+    assert (report.created, report.workstations_created) == (7000, 7000)
+    assert streamed.audit_actions[-1] == "employee.import"
+    assert streamed.state.audit[-1].after["rows"] == 7000
+
+
+async def test_streamed_bad_cells_of_every_batch_are_named_in_file_order() -> None:
+    kit = DirectoryKit()
+    rows = people(3000)
+    rows[2500] = ImportRow("Сотрудники", 2502, {**rows[2500].values, "email": "no"}, HEADERS)
+    unreadable = {
+        0: [RowError("Сотрудники", 5, "Дата", "Excel error value #REF!")],
+        2000: [RowError("Сотрудники", 2003, "Вн.", "Excel error value #N/A")],
+    }
+    with pytest.raises(ImportRejected) as caught:
+        await importer(kit).stream(batches_of(rows, 1000, unreadable), ImportOptions(), IT)
+    assert [(e.row, e.column) for e in caught.value.report.errors] == [
+        (5, "Дата"), (2003, "Вн."), (2502, "E-mail")
+    ]  # fmt: skip
+    assert kit.state.employees == {}
+
+
+async def test_streamed_network_columns_in_a_later_batch_need_the_permission() -> None:
+    kit = DirectoryKit()
+    rows = [ImportRow(r.sheet, r.row, {**r.values, "workstation": "", "ip": ""}, HEADERS)
+            for r in people(2000)]  # fmt: skip
+    rows[1500] = people(1501)[1500]  # the only row with a workstation
+    with pytest.raises(PermissionDenied):
+        await importer(kit).stream(batches_of(rows, 1000, {}), ImportOptions(), HR)
+    assert kit.state.employees == {}
+
+
+async def test_history_of_an_imported_employee_lists_what_creating_one_lists() -> None:
+    kit = DirectoryKit()
+    await importer(kit)(people(3), ImportOptions(), IT)
+    for employee in kit.state.employees.values():
+        (entry,) = [h for h in kit.state.history if h.entity_id == employee.id]
+        assert entry.changes == diff(None, employee)
+        assert {c.field for c in entry.changes} >= {"last_name", "email", "workstation_ids"}

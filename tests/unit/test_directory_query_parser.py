@@ -119,9 +119,15 @@ def test_a_name_gives_every_reading_of_every_word() -> None:
 
 def test_an_initial_is_a_one_letter_reading() -> None:
     plan = parse_query("Иванов И. П.")
-    assert plan.terms[1] == ("и", "i", "b", "б")
+    assert plan.terms[1] == ("и", "i")  # as typed, and transliterated for Ivanov I.
     assert plan.terms[2][0] == "п"
     assert parse_query("Иванов И.П.").terms[1:] == plan.terms[1:]
+    assert parse_query("Щукин Ж.").terms[1] == ("ж", "z")  # one letter, never "zh"
+
+
+def test_a_latin_initial_may_be_a_russian_one_typed_in_the_wrong_layout() -> None:
+    assert parse_query("Bdfyjd B.").terms[1] == ("b", "б", "и")  # Иванов И.
+    assert parse_query("Ivanov I.").terms[1] == ("i", "и", "ш")
 
 
 def test_a_latin_name_is_read_in_cyrillic_too() -> None:

@@ -132,6 +132,25 @@ SETTINGS: tuple[SettingSpec, ...] = (
         maximum=100,
     ),
     SettingSpec(
+        "leader_ttl_s",
+        float,
+        5.0,
+        "Lifetime of the leader's lease in Redis; renewed every third of it. A dead leader is "
+        "replaced within about this time plus leader_retry_s (see docs/cluster.md).",
+        minimum=1.0,
+        maximum=60.0,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "leader_retry_s",
+        float,
+        0.5,
+        "How often a node that is not leader tries to take the leader's lease.",
+        minimum=0.05,
+        maximum=10.0,
+        restart_required=True,
+    ),
+    SettingSpec(
         "log_file_max_mb",
         int,
         20,
@@ -272,6 +291,45 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "The company's time zone (IANA name): the calendar date of dismissals.",
         restart_required=True,
     ),
+    SettingSpec(
+        "bot_mode",
+        str,
+        "polling",
+        "How Telegram's updates reach the bot: the leader long-polls (`polling`), or Telegram "
+        "posts them to every node behind a load balancer (`webhook`).",
+        choices=("polling", "webhook"),
+        restart_required=True,
+    ),
+    SettingSpec(
+        "bot_webhook_url",
+        str,
+        "",
+        "Public HTTPS address of /telegram/webhook behind the load balancer (webhook mode).",
+        restart_required=True,
+    ),
+    SettingSpec(
+        "bot_messages_per_minute",
+        int,
+        30,
+        "Messages, button presses and inline queries one Telegram user may send per minute.",
+        minimum=1,
+        maximum=10_000,
+        restart_required=True,
+    ),
+    SettingSpec(
+        "telegram_log_retention_days",
+        int,
+        30,
+        "Days the inbound message log keeps a message before the nightly purge removes it.",
+        minimum=1,
+        maximum=3650,
+    ),
+    SettingSpec(
+        "telegram_log_text",
+        bool,
+        False,
+        "Store the text of inbound messages in the log (off: only who, when and what kind).",
+    ),
 )
 
 SECRETS: tuple[SecretSpec, ...] = (
@@ -287,6 +345,11 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         "jwt_previous_signing_key",
         "The key before the last rotation, still accepted for verification.",
+    ),
+    SecretSpec(
+        "bot_webhook_secret",
+        "Secret Telegram sends with every webhook call (X-Telegram-Bot-Api-Secret-Token); "
+        "generated when webhook mode first starts.",
     ),
 )
 
@@ -325,6 +388,8 @@ class RuntimeSettings:
     health_cache_s: float
     heartbeat_interval_s: float
     node_down_after_beats: int
+    leader_ttl_s: float
+    leader_retry_s: float
     log_file_max_mb: int
     log_file_backups: int
     telegram_api_url: str
@@ -345,6 +410,11 @@ class RuntimeSettings:
     phone_default_region: str
     directory_import_max_mb: int
     company_timezone: str
+    bot_mode: str
+    bot_webhook_url: str
+    bot_messages_per_minute: int
+    telegram_log_retention_days: int
+    telegram_log_text: bool
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> RuntimeSettings:

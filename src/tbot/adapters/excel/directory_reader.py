@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from tbot.domain.errors import ValidationFailed
 
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 1_000
+CHUNK_ROWS = 5_000  # rows handed on at a time by stream_directory
 # An .xlsx is zipped XML, typically 5-20 times smaller than its content; far more is a zip bomb.
 MAX_UNPACK_RATIO = 100
 
@@ -105,7 +106,27 @@ def read_directory(
     `legacy`: the old bot's workbook, where a sheet without a department column is named after
     its department. `progress(n)` gets the number of rows read so far every 1,000 rows and once
     at the end."""
-    _check_size(path, max_bytes)
+    chunks = list(stream_directory(path, max_bytes=max_bytes, legacy=legacy, progress=progress))
+    return WorkbookRows(
+        tuple(row for chunk in chunks for row in chunk.rows),
+        tuple(error for chunk in chunks for error in chunk.errors),
+        chunks[-1].ignored_columns,
+        chunks[-1].skipped_sheets,
+    )
+
+
+def stream_directory(
+    path: Path,
+    *,
+    max_bytes: int,
+    legacy: bool = False,
+    progress: Callable[[int], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[WorkbookRows]:
+    """`read_directory` a chunk of rows at a time, so that the rows can be used while the rest
+    is read: each chunk holds its rows and the errors of those rows; the last one (perhaps
+    without rows) also holds the ignored columns and skipped sheets."""
+    check_size(path, max_bytes)
     collector = _Collector(progress)
     with _open_archive(path, max_bytes) as archive, path.open("rb") as handle:
         workbook = _load(handle)
@@ -116,20 +137,23 @@ def read_directory(
                     scan = _scan_sheet(archive, sheet._worksheet_path)
                     sheet.reset_dimensions()  # a wrong <dimension> would silently cut rows off
                     rows = sheet.iter_rows(values_only=True)
-                    _read_sheet(sheet.title, rows, scan, legacy, collector)
+                    for _ in _read_sheet(sheet.title, rows, scan, legacy, collector):
+                        if len(collector.rows) >= chunk_rows:
+                            yield collector.chunk()
                 except (ParseError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
                     raise ValidationFailed(
                         {f"sheet {sheet.title!r}": f"the sheet is damaged ({exc})"}
                     ) from None
         finally:
             workbook.close()
-    return collector.result()
+    yield collector.result()
 
 
 # --- opening -------------------------------------------------------------------------------
 
 
-def _check_size(path: Path, max_bytes: int) -> None:
+def check_size(path: Path, max_bytes: int) -> None:
+    """WorkbookTooLarge (or ValidationFailed for a file that cannot be read) before any work."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -319,7 +343,15 @@ class _Collector:
         if self._progress is not None and self._seen % PROGRESS_EVERY == 0:
             self._progress(self._seen)
 
+    def chunk(self) -> WorkbookRows:
+        """The rows and errors collected since the last chunk."""
+        chunk = WorkbookRows(tuple(self.rows), tuple(self.errors))
+        self.rows.clear()
+        self.errors.clear()
+        return chunk
+
     def result(self) -> WorkbookRows:
+        """The last chunk, with what was left aside in the whole workbook."""
         if self.sheets_read == 0:
             raise ValidationFailed(
                 {f"sheet {s.sheet!r}": s.reason for s in self.skipped}
@@ -355,7 +387,8 @@ def _read_sheet(
     scan: _SheetScan,
     legacy: bool,
     collector: _Collector,
-) -> None:
+) -> Iterator[None]:
+    """Collects the sheet's rows, yielding after each one it keeps."""
     merges = _MergeFiller(scan.merges)
     header: _Header | None = None
     seen_anything = False
@@ -380,6 +413,7 @@ def _read_sheet(
         if not header.has_department and (heading or legacy):
             values["department"] = heading or title.strip()
         collector.rows.append(RawRow(title, number, values))
+        yield
     if header is None:
         reason = _NO_HEADER if seen_anything else "the sheet is empty"
         collector.skipped.append(SkippedSheet(title, reason))

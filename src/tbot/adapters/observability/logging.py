@@ -92,16 +92,21 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    formatter = _RenderOnce(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    file_formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.JSONRenderer(),
-        ],
+    # The same JSON to stdout and the file: one formatter renders each record for both.
+    file_formatter = (
+        formatter
+        if fmt == "json"
+        else structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
     )
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     handlers[0].setFormatter(formatter)
@@ -126,3 +131,17 @@ def configure_logging(
 
 
 _to_formatter = structlog.stdlib.ProcessorFormatter.wrap_for_formatter
+_RENDERED = "_tbot_rendered"
+
+
+class _RenderOnce(structlog.stdlib.ProcessorFormatter):
+    """Keeps the text it rendered on the record, so that a second handler sharing this
+    formatter writes it without running the processors again (every API request logs a
+    line, and the node writes each line to stdout and to the file)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        rendered = getattr(record, _RENDERED, None)
+        if not isinstance(rendered, str):
+            rendered = super().format(record)
+            setattr(record, _RENDERED, rendered)
+        return rendered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -40,6 +40,12 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=self.registry,
         )
+        self.bot_updates = Counter(
+            "tbot_bot_updates",
+            "Telegram updates by outcome: handled, repeat (skipped), unrecorded (to fetch again)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.jobs = Counter(
             "tbot_jobs",
             "Background jobs by function and outcome",
@@ -50,6 +56,34 @@ class Metrics:
             "tbot_heartbeats",
             "Heartbeats written by this node",
             ["outcome"],
+            registry=self.registry,
+        )
+
+        # -- cluster ----------------------------------------------------------------------------
+        self.is_leader = Gauge(
+            "tbot_is_leader", "1 while this node holds the leader's lease", registry=self.registry
+        )
+        self.cluster_nodes_up = Gauge(
+            "tbot_cluster_nodes_up",
+            "Nodes whose heartbeat is recent, as this node last read cluster.nodes",
+            registry=self.registry,
+        )
+        self.lease_renew_latency = Histogram(
+            "tbot_lease_renew_duration_seconds",
+            "Time from sending a renewal of the leader's lease to its answer",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.leadership_changes = Counter(
+            "tbot_leadership_changes",
+            "Times this node gained or lost the leader's lease",
+            ["change"],
+            registry=self.registry,
+        )
+        self.fenced_writes_refused = Counter(
+            "tbot_fenced_writes_refused",
+            "Leader-only writes PostgreSQL refused because a newer fencing token had been seen",
+            ["lease"],
             registry=self.registry,
         )
 

@@ -23,11 +23,16 @@ def async_url(url: str, password: str | None = None) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10, application_name: str = "tbot") -> AsyncEngine:
+    """No pre-ping: it costs a round trip on every checkout, on every request. A connection
+    the server has closed (a restart, a failover) fails its first statement instead; the
+    error is a disconnect, so SQLAlchemy invalidates the whole pool at once and the next
+    checkouts connect afresh. Reads that are safe to repeat retry once themselves
+    (PostgresDirectorySearch); anything else fails that one request as a dependency error."""
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={
             "server_settings": {"application_name": application_name},

@@ -84,6 +84,35 @@ nodes = Table(
     schema="cluster",
 )
 
+# The newest fencing token seen per lease: a leader-only write is refused once a newer leader
+# has written (see PostgresLeadershipRepository.fence).
+leadership = Table(
+    "leadership",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("fencing_token", BigInteger, nullable=False),
+    Column("holder", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema="cluster",
+)
+
+# Jobs written in the same transaction as the change that causes them; a relay on every
+# node moves them to arq (see PostgresOutbox). Relayed rows are purged after a day.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("job", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),  # the job's arguments, a JSON array
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("relayed_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Index("ix_outbox_id_waiting", "id", postgresql_where=literal_column("relayed_at IS NULL")),
+    Index(None, "relayed_at"),
+    schema="core",
+)
+
 roles = Table(
     "roles",
     metadata,
@@ -328,10 +357,23 @@ name_tokens = Table(
         "token",
         postgresql_ops={"token": "text_pattern_ops"},
     ),
+    # typos go through name_lexicon; the token's statistics sample is raised by migration
+    # 0006 (common surnames: the planner's join order depends on their real share)
+    schema="employees",
+)
+
+# Every token of name_tokens, once: the typo step compares a typed word with the distinct
+# words (tens of thousands) rather than with every employee's tokens, then takes the close
+# words' employees by exact token. Written with name_tokens by the repository, never pruned:
+# a token nobody has any more (after a rename) may linger, and finds no one.
+name_lexicon = Table(
+    "name_lexicon",
+    metadata,
+    Column("token", Text, primary_key=True),
     # typos: token % reading. Without the pending list (fastupdate): every search would scan
     # it whole until (auto)vacuum merges it; the directory is read far more than written.
     Index(
-        "ix_name_tokens_token_trgm",
+        "ix_name_lexicon_token_trgm",
         "token",
         postgresql_using="gin",
         postgresql_ops={"token": "gin_trgm_ops"},
@@ -374,4 +416,60 @@ history = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index(None, "entity", "entity_id", "id"),
     schema="employees",
+)
+
+# ---------------------------------------------------------------------------- telegram
+
+telegram_users = Table(
+    "users",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True),
+    Column("username", Text, nullable=True),
+    Column("first_name", Text, nullable=False, server_default=""),
+    Column("last_name", Text, nullable=False, server_default=""),
+    Column("language_code", Text, nullable=True),  # what Telegram says the client uses
+    Column("language", Text, nullable=True),  # what the user chose with /lang; wins
+    Column("first_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema="telegram",
+)
+
+telegram_chats = Table(
+    "chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("username", Text, nullable=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema="telegram",
+)
+
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("bot_id", BigInteger, nullable=False),
+    Column("update_id", BigInteger, nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("node", Text, nullable=False),
+    PrimaryKeyConstraint("bot_id", "update_id"),
+    Index(None, "handled_at"),  # the 72 h purge
+    schema="telegram",
+)
+
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("bot_id", BigInteger, nullable=False),
+    Column("update_id", BigInteger, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("telegram_id", BigInteger, nullable=True),
+    Column("kind", Text, nullable=False),  # message, command, callback, inline
+    Column("text", Text, nullable=True),  # only while telegram_log_text is on
+    Index(None, "received_at"),  # the retention purge
+    Index(None, "telegram_id", "received_at"),
+    schema="telegram",
 )

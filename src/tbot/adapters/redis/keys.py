@@ -43,3 +43,14 @@ def interval_us(rule: RateLimit) -> int:
     if rule.limit < 1 or rule.period_s <= 0:
         raise ValueError(f"rate limit {rule.name!r} needs limit >= 1 and period_s > 0")
     return max(1, round(rule.period_s * 1_000_000 / rule.limit))
+
+
+def revoked_pattern(namespace: str) -> str:
+    """A SCAN pattern for every revocation key of the namespace, glob characters escaped."""
+    escaped = "".join(f"\\{c}" if c in "*?[]\\" else c for c in namespace)
+    return f"{escaped}:revoked:*"
+
+
+def revocations_channel(namespace: str) -> str:
+    """Every revocation is published here, so that each process can keep a local copy."""
+    return f"{namespace}:revocations"

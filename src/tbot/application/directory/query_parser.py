@@ -9,7 +9,13 @@ import re
 
 from tbot.application.ports.directory import EmployeeFilter, SearchKind, SearchPlan
 from tbot.domain.directory import validation
-from tbot.domain.directory.text import fold, is_cyrillic, name_variants, swap_layout
+from tbot.domain.directory.text import (
+    fold,
+    initial_variants,
+    is_cyrillic,
+    name_variants,
+    swap_layout,
+)
 from tbot.domain.errors import ValidationFailed
 
 MIN_QUERY = 2
@@ -76,11 +82,12 @@ def name_plan(
 
 
 def name_terms(text: str) -> tuple[tuple[str, ...], ...]:
-    """The readings of each typed word. "И." (and "И.И.") are initials: one-letter readings."""
+    """The readings of each typed word. "И." (and "И.И.") are initials: one-letter readings
+    (initial_variants)."""
     terms: list[tuple[str, ...]] = []
     for word in text.split():
         if _INITIALS.match(word):
-            terms.extend(name_variants(letter) for letter in word.split(".") if letter)
+            terms.extend(initial_variants(letter) for letter in word.split(".") if letter)
         elif readings := _word_readings(word):
             terms.append(readings)
     return tuple(terms)

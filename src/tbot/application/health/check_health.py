@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from tbot.application.cluster.cluster_view import ClusterView
 from tbot.application.ports.clock import Clock
 from tbot.application.ports.health import DependencyCheck, DependencyState, DependencyStatus
 
@@ -14,6 +15,10 @@ class HealthReport:
     version: str
     role: str
     dependencies: tuple[DependencyStatus, ...]
+    # "leader" or "follower" on a node that campaigns for the lease; None elsewhere.
+    leadership: str | None = None
+    # The cluster as the heartbeats show it; None when not watched or not readable.
+    cluster: ClusterView | None = None
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -57,6 +62,17 @@ class CheckHealth:
         self._last: HealthReport | None = None
         self._last_at = float("-inf")
         self._refresh: asyncio.Future[HealthReport] | None = None
+        self._view_cluster: Callable[[], Awaitable[ClusterView]] | None = None
+        self._is_leader: Callable[[], bool] | None = None
+
+    def watch_cluster(
+        self, view: Callable[[], Awaitable[ClusterView]], is_leader: Callable[[], bool]
+    ) -> None:
+        """A node that runs the leadership loop reports its role and the cluster view."""
+        self._view_cluster = view
+        self._is_leader = is_leader
+        self._last = None
+        self._refresh = None
 
     def add_checks(self, checks: Sequence[DependencyCheck]) -> None:
         """Optional integrations are known only once runtime settings and secrets are read."""
@@ -84,9 +100,30 @@ class CheckHealth:
         return report
 
     async def _probe(self) -> HealthReport:
-        statuses = await asyncio.gather(*(self._run(check) for check in self._checks))
+        cluster, statuses = await asyncio.gather(
+            self._cluster(), asyncio.gather(*(self._run(check) for check in self._checks))
+        )
         node_id, version, role = self._identity
-        return HealthReport(node_id, version, role, tuple(statuses))
+        leadership = None
+        if self._is_leader is not None:
+            leadership = "leader" if self._is_leader() else "follower"
+        return HealthReport(
+            node_id,
+            version,
+            role,
+            tuple(statuses),
+            leadership,
+            cluster,
+        )
+
+    async def _cluster(self) -> ClusterView | None:
+        """Without the database there is no cluster view; the database check says why."""
+        if self._view_cluster is None:
+            return None
+        try:
+            return await asyncio.wait_for(self._view_cluster(), self._timeout_s)
+        except Exception:
+            return None
 
     async def _run(self, check: DependencyCheck) -> DependencyStatus:
         try:

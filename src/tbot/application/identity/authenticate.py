@@ -19,8 +19,9 @@ _KNOWN = {p.value: p for p in Permission}
 
 class Authenticate:
     """Turns a bearer credential into a Principal and admits the request. Access tokens
-    (JWT) need no database: a signature, an expiry, and one Redis step that both refuses
-    revoked tokens and counts the rate limit. API tokens are looked up by their prefix.
+    (JWT) need no database: a signature, an expiry, and the gate, which refuses revoked
+    tokens and counts the rate limit (in process memory while it can vouch for it, else in
+    one Redis step). API tokens are looked up by their prefix.
 
     Shared by every request (it holds no state of a call): the unit of work is made only on
     the API-token path, from the factory."""

@@ -13,12 +13,10 @@ from tbot.application.ports.identity import Mailer, RateLimiter
 from tbot.application.ports.unit_of_work import UnitOfWork
 from tbot.domain.audit import AuditEvent
 from tbot.domain.errors import (
-    Conflict,
     NotFound,
     PermissionDenied,
     RateLimited,
     Unavailable,
-    ValidationFailed,
 )
 from tbot.domain.identity.caller import Caller
 from tbot.domain.identity.users import User, normalize_email
@@ -27,7 +25,11 @@ from tbot.domain.identity.verification import (
     CODE_TTL,
     COOLDOWN,
     MAX_ATTEMPTS,
+    CodeExpired,
+    DomainNotAllowed,
+    EmailTaken,
     EmailVerification,
+    WrongCode,
 )
 
 SUBJECT = "TBot: код подтверждения / verification code"
@@ -97,7 +99,7 @@ class StartEmailVerification:
         address = normalize_email(email)
         domains = self._policy.allowed_email_domains
         if domains and address.rsplit("@", 1)[1] not in domains:
-            raise ValidationFailed({"email": f"use your corporate address ({', '.join(domains)})"})
+            raise DomainNotAllowed(domains)
         return address
 
     async def _send(self, address: str, code: str) -> None:
@@ -125,7 +127,7 @@ class ConfirmEmailVerification:
             if pending.expired(now):
                 await self._uow.verifications.delete(telegram_id)
                 await self._uow.commit()
-                raise ValidationFailed({"code": "expired; ask for a new one"})
+                raise CodeExpired
             if not same_hash(f"{telegram_id}:{code.strip()}", pending.code_hash):
                 await self._count_wrong_code(pending, caller)
             user = await self._link(pending, caller)
@@ -152,27 +154,32 @@ class ConfirmEmailVerification:
         if locked_until is not None:
             raise RateLimited("verification", COOLDOWN.total_seconds())
         left = MAX_ATTEMPTS - attempts
-        raise ValidationFailed({"code": f"wrong code; {left} attempt(s) left"})
+        raise WrongCode(left)
 
     async def _link(self, pending: EmailVerification, caller: Caller) -> User:
         """Links the Telegram id to the user with the verified email, creating an employee
         account when there is none yet."""
         telegram_id = pending.telegram_id
         user = await self._uow.users.by_email(pending.email)
+        employee = await self._uow.employees.by_email(pending.email)
+        employee_id = employee.id if employee is not None else None
         if user is None:
             user = await self._uow.users.add(
                 User(
                     id=None,
-                    display_name=pending.email.split("@", 1)[0],
+                    display_name=employee.full_name if employee else pending.email.split("@")[0],
                     email=pending.email,
                     roles=("employee",),
                     telegram_id=telegram_id,
+                    employee_id=employee_id,
                 )
             )
         elif user.telegram_id not in (None, telegram_id):
-            raise Conflict("this email is already linked to another Telegram account")
+            raise EmailTaken
         else:
-            user = await self._uow.users.update(replace(user, telegram_id=telegram_id))
+            user = await self._uow.users.update(
+                replace(user, telegram_id=telegram_id, employee_id=user.employee_id or employee_id)
+            )
         await self._uow.verifications.delete(telegram_id)
         await self._uow.audit.add(
             AuditEvent(
@@ -180,7 +187,11 @@ class ConfirmEmailVerification:
                 action="verification.succeeded",
                 target_type="user",
                 target_id=str(user.id),
-                after={"email": pending.email, "telegram_id": telegram_id},
+                after={
+                    "email": pending.email,
+                    "telegram_id": telegram_id,
+                    "employee_id": user.employee_id,
+                },
             )
         )
         return user

@@ -32,6 +32,11 @@ class DepartmentRepository(Protocol):
 
     async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Department]: ...
 
+    async def add_many(self, departments: Sequence[Department]) -> Sequence[Department]:
+        """Stores them in a few statements (an import's new departments); the stored, in the
+        order given. Conflict naming a name that is taken."""
+        ...
+
 
 class WorkstationRepository(Protocol):
     async def get(self, workstation_id: int) -> Workstation | None: ...
@@ -45,6 +50,19 @@ class WorkstationRepository(Protocol):
     async def delete(self, workstation_id: int, version: int) -> None: ...
 
     async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Workstation]: ...
+
+    async def all_for_import(self) -> Sequence[Workstation]:
+        """Every workstation: an import compares the file against them."""
+        ...
+
+    async def add_many(self, workstations: Sequence[Workstation]) -> Sequence[Workstation]:
+        """Stores them in a few statements, whatever their number; the stored, in the order
+        given. Conflict naming a host name, MAC or inventory number that is taken."""
+        ...
+
+    async def update_many(self, workstations: Sequence[Workstation]) -> Sequence[Workstation]:
+        """`update` for each, in a few statements: Conflict if any version is stale."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +93,15 @@ class EmployeeRepository(Protocol):
 
     async def all_for_import(self) -> Sequence[Employee]:
         """Every employee, dismissed included: an import compares the file against them."""
+        ...
+
+    async def add_many(self, employees: Sequence[Employee]) -> Sequence[Employee]:
+        """`add` for each, in a few statements whatever their number (an import's rows); the
+        stored, in the order given."""
+        ...
+
+    async def update_many(self, employees: Sequence[Employee]) -> Sequence[Employee]:
+        """`update` for each, in a few statements: Conflict if any version is stale."""
         ...
 
 
@@ -136,6 +163,10 @@ class HistoryEntry:
 
 class HistoryRepository(Protocol):
     async def add(self, entry: HistoryEntry) -> None: ...
+
+    async def add_many(self, entries: Sequence[HistoryEntry]) -> None:
+        """`add` for each, in one statement whatever their number."""
+        ...
 
     async def for_entity(
         self, entity: str, entity_id: int, *, limit: int = 100, before_id: int | None = None

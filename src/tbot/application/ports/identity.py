@@ -166,7 +166,9 @@ class Mailer(Protocol):
 
 class AccessGate(Protocol):
     """Admits one API request: refuses a revoked access token and counts the caller against
-    its rate limit in one step, since it runs on every authenticated call."""
+    its rate limit in one step, since it runs on every authenticated call. It must fail
+    closed: a token whose revocation state it cannot establish is refused or checked at the
+    source, never admitted on stale knowledge beyond a short, documented bound."""
 
     async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
         """Raises Unauthenticated for revoked claims, RateLimited when over `rule`."""

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Protocol, Self
 
 from tbot.application.ports.audit import AuditLog
-from tbot.application.ports.cluster import NodeRepository
+from tbot.application.ports.cluster import LeadershipRepository, NodeRepository
 from tbot.application.ports.directory import (
     DepartmentRepository,
     EmployeeRepository,
@@ -18,7 +19,9 @@ from tbot.application.ports.identity import (
     UserRepository,
     VerificationRepository,
 )
+from tbot.application.ports.jobs import Outbox
 from tbot.application.ports.settings import SettingsRepository
+from tbot.application.ports.telegram import TelegramRepository
 
 
 class UnitOfWork(Protocol):
@@ -28,6 +31,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     settings: SettingsRepository
     nodes: NodeRepository
+    leadership: LeadershipRepository
     users: UserRepository
     roles: RoleRepository
     refresh_tokens: RefreshTokenRepository
@@ -37,6 +41,8 @@ class UnitOfWork(Protocol):
     workstations: WorkstationRepository
     employees: EmployeeRepository
     history: HistoryRepository
+    telegram: TelegramRepository
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
 
@@ -50,3 +56,10 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+    def shared(self) -> AbstractContextManager[None]:
+        """Inside an open unit of work: while the block runs, every unit of work opened in the
+        same task joins this one's transaction as a savepoint, instead of opening its own.
+        The bot handles an update and records it as handled in one commit this way; a use
+        case inside still commits or rolls back its own part (its savepoint)."""
+        ...

@@ -71,5 +71,21 @@ def name_variants(query: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
+def initial_variants(letter: str) -> tuple[str, ...]:
+    """The readings of an initial ("И." is и), one letter each: as typed and the first letter
+    of its transliteration (И/I), and for a Latin letter the Russian one on its key too
+    ("B." typed with the Latin layout on is "И."). An initial matches every first name or
+    patronymic it begins, thousands at 100k employees, so it gets no more readings than
+    that: a Cyrillic letter typed for a Latin one would be a rare slip, and a layout reading
+    transliterated again a rarer one."""
+    typed = fold(letter)[:1]
+    if not typed:
+        return ()
+    forms = [typed, _transliterate(typed)[:1]]
+    if not is_cyrillic(typed):
+        forms.append(fold(swap_layout(typed))[:1])
+    return tuple(dict.fromkeys(f for f in forms if f.isalpha()))
+
+
 def _transliterate(text: str) -> str:
     return to_latin(text) if is_cyrillic(text) else to_cyrillic(text)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tbot.domain.errors import Conflict, ValidationFailed
+
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -27,3 +29,29 @@ class EmailVerification:
 
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
+
+
+class WrongCode(ValidationFailed):
+    """A code that does not match; the bot tells how many guesses are left."""
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__({"code": f"wrong code; {attempts_left} attempt(s) left"})
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__({"code": "expired; ask for a new one"})
+
+
+class DomainNotAllowed(ValidationFailed):
+    """An address outside the corporate mail domains."""
+
+    def __init__(self, domains: tuple[str, ...]) -> None:
+        super().__init__({"email": f"use your corporate address ({', '.join(domains)})"})
+        self.domains = domains
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("this email is already linked to another Telegram account")

@@ -17,12 +17,21 @@ from tbot.application.health.check_health import CheckHealth
 from tbot.application.identity.policy import api_rate_limit, login_rate_limit
 from tbot.container import Container
 from tbot.domain.identity.caller import Caller
-from tbot.entrypoints.api.directory import departments, employees, transfer, workstations
+from tbot.entrypoints.api import jobs
+from tbot.entrypoints.api.directory import (
+    departments,
+    employees,
+    import_jobs,
+    transfer,
+    workstations,
+)
 from tbot.entrypoints.api.errors import EXCEPTION_HANDLERS
 from tbot.entrypoints.api.health import health, metrics
 from tbot.entrypoints.api.identity import audit, auth, roles, tokens, users
 from tbot.entrypoints.api.request_context import RequestContext
 from tbot.entrypoints.api.security import PUBLIC, AccessControl, current_caller
+from tbot.entrypoints.api.telegram_webhook import webhook_router
+from tbot.entrypoints.bot.webhook import WebhookIntake
 
 # Use cases the endpoints take by name; each request gets fresh ones (own unit of work).
 USE_CASES = (
@@ -54,6 +63,8 @@ USE_CASES = (
     "search_employees",
     "get_history",
     "import_employees",
+    "submit_import",
+    "get_import",
     "create_department",
     "update_department",
     "delete_department",
@@ -62,6 +73,8 @@ USE_CASES = (
     "update_workstation",
     "delete_workstation",
     "list_workstations",
+    "list_failed_jobs",
+    "retry_failed_job",
 )
 
 
@@ -102,11 +115,14 @@ def _access_control(container: Container) -> AccessControl:
     )
 
 
-def create_app(container: Container) -> Litestar:
+def create_app(container: Container, bot_intake: WebhookIntake | None = None) -> Litestar:
+    """`bot_intake` adds the Telegram webhook route (webhook mode)."""
     metrics_registry = container.metrics()
     import_max_bytes = container.runtime().directory_import_max_mb * 1024 * 1024
+    webhook = [webhook_router(bot_intake)] if bot_intake is not None else []
     return Litestar(
         route_handlers=[
+            *webhook,
             health,
             metrics,
             auth.router,
@@ -116,8 +132,10 @@ def create_app(container: Container) -> Litestar:
             audit.router,
             employees.router,
             transfer.router(import_max_bytes),
+            import_jobs.router(import_max_bytes),
             departments.router,
             workstations.router,
+            jobs.router,
         ],
         guards=[_access_control(container).guard],
         dependencies=_dependencies(container),
@@ -148,6 +166,6 @@ def create_app(container: Container) -> Litestar:
     )
 
 
-def create_asgi(container: Container) -> ASGIApp:
+def create_asgi(container: Container, bot_intake: WebhookIntake | None = None) -> ASGIApp:
     """What the server runs: the app inside the request-context layer."""
-    return RequestContext(create_app(container), container.metrics())
+    return RequestContext(create_app(container, bot_intake), container.metrics())

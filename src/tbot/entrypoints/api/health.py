@@ -6,8 +6,9 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from tbot.application.cluster.cluster_view import ClusterView
 from tbot.application.health.check_health import CheckHealth, HealthReport
-from tbot.entrypoints.api.schemas import DependencyOut, HealthOut
+from tbot.entrypoints.api.schemas import ClusterNodeOut, ClusterOut, DependencyOut, HealthOut
 from tbot.entrypoints.api.security import PUBLIC
 
 
@@ -27,6 +28,28 @@ def _render(report: HealthReport) -> HealthOut:
             for d in report.dependencies
         },
         failing=list(report.failing),
+        leadership=report.leadership,
+        cluster=_render_cluster(report.cluster) if report.cluster is not None else None,
+    )
+
+
+def _render_cluster(view: ClusterView) -> ClusterOut:
+    leader = view.leader
+    return ClusterOut(
+        leader=leader.beat.node_id if leader else None,
+        fencing_token=leader.beat.fencing_token if leader else None,
+        nodes_up=view.up,
+        nodes_down=view.down,
+        nodes=[
+            ClusterNodeOut(
+                node_id=node.beat.node_id,
+                host=node.beat.host,
+                up=node.up,
+                leader=node is leader,
+                last_seen=node.beat.last_seen.isoformat(),
+            )
+            for node in view.nodes
+        ],
     )
 
 

@@ -12,6 +12,22 @@ class DependencyOut(msgspec.Struct, frozen=True):
     latency_ms: float | None = None
 
 
+class ClusterNodeOut(msgspec.Struct, frozen=True):
+    node_id: str
+    host: str
+    up: bool
+    leader: bool
+    last_seen: str
+
+
+class ClusterOut(msgspec.Struct, frozen=True):
+    leader: str | None
+    fencing_token: int | None
+    nodes_up: int
+    nodes_down: int
+    nodes: list[ClusterNodeOut]
+
+
 class HealthOut(msgspec.Struct, frozen=True):
     status: str
     node_id: str
@@ -19,6 +35,9 @@ class HealthOut(msgspec.Struct, frozen=True):
     role: str
     dependencies: dict[str, DependencyOut]
     failing: list[str]
+    # "leader" or "follower" on a node that runs the leadership loop.
+    leadership: str | None = None
+    cluster: ClusterOut | None = None
 
 
 class ErrorOut(msgspec.Struct, frozen=True):

@@ -9,6 +9,7 @@ from tbot.entrypoints.cli import (
     cluster,
     db,
     directory,
+    jobs,
     migrate,
     roles,
     secrets,
@@ -29,6 +30,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(settings.app, name="settings")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(jobs.app, name="jobs")
 app.add_typer(users.app, name="users")
 app.add_typer(roles.app, name="roles")
 app.add_typer(tokens.app, name="tokens")

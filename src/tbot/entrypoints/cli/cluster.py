@@ -10,14 +10,15 @@ app = typer.Typer(help="The nodes of this TBot cluster.", no_args_is_help=True)
 
 @app.command()
 def status(data_dir: DataDirOption = None) -> None:
-    """Nodes as their heartbeats show them."""
+    """Nodes as their heartbeats show them, and which one leads."""
 
     async def work() -> None:
         async with open_app(data_dir) as tbot:
-            nodes = await tbot.list_nodes()
-        table = Table("node", "host", "pid", "version", "roles", "last seen", "state")
-        for view in nodes:
-            beat = view.beat
+            view = await tbot.container.view_cluster()()
+        leader = view.leader
+        table = Table("node", "host", "pid", "version", "roles", "last seen", "state", "role")
+        for node in view.nodes:
+            beat = node.beat
             table.add_row(
                 beat.node_id,
                 beat.host,
@@ -25,8 +26,16 @@ def status(data_dir: DataDirOption = None) -> None:
                 beat.version,
                 ",".join(beat.roles),
                 beat.last_seen.isoformat(timespec="seconds"),
-                "[green]up[/]" if view.up else "[red]down[/]",
+                "[green]up[/]" if node.up else "[red]down[/]",
+                f"[bold]leader[/] (token {beat.fencing_token})" if node is leader else "",
             )
         console.print(table)
+        if leader is None:
+            console.print("[yellow]No leader[/]: no node up holds the leader's lease.")
+        else:
+            console.print(
+                f"Leader: {leader.beat.node_id} (fencing token {leader.beat.fencing_token}); "
+                f"nodes up: {view.up}, down: {view.down}."
+            )
 
     run(work)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import aclosing
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,8 +20,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tbot.adapters.excel.directory_reader import WorkbookRows, read_directory
 from tbot.adapters.excel.directory_writer import write_directory
+from tbot.adapters.excel.reader_process import read_in_process
 from tbot.application.directory.import_employees import (
     ImportOptions,
     ImportRejected,
@@ -31,11 +32,12 @@ from tbot.application.directory.search_employees import EmployeeSearch
 from tbot.application.ports.directory import EmployeeFilter
 from tbot.bootstrap import TBotApp
 from tbot.entrypoints.api.directory.workbook import (
+    ImportNotes,
+    StreamedImport,
     csv_bytes,
     directory_snapshot,
     export_rows,
-    import_notes,
-    import_workbook,
+    import_streamed,
 )
 from tbot.entrypoints.cli.common import (
     DataDirOption,
@@ -86,43 +88,41 @@ def import_command(
 
     async def work() -> None:
         async with open_app(data_dir) as tbot:
-            read, report = await _import(tbot, file, options, legacy)
-        _show_notes(read)
-        _show_report(report, len(read.rows))
+            done = await _import(tbot, file, options, legacy)
+        _show_notes(done.notes)
+        _show_report(done.report, done.rows)
 
     run(work)
 
 
 async def _import(
     tbot: TBotApp, file: Path, options: ImportOptions, legacy: bool
-) -> tuple[WorkbookRows, ImportReport]:
+) -> StreamedImport:
+    """The workbook is read in a process of its own while the rows read so far are checked and
+    written: the two bars move together."""
     max_bytes = tbot.container.runtime().directory_import_max_mb * 1024 * 1024
     with _progress() as progress:
         reading = progress.add_task("Reading", total=None)
-        read = await asyncio.to_thread(
-            read_directory,
-            file,
-            max_bytes=max_bytes,
-            legacy=legacy,
-            progress=_ticker(progress, reading),
-        )
-        progress.update(reading, total=len(read.rows), completed=len(read.rows))
-        writing = progress.add_task(
-            "Checking" if options.dry_run else "Importing", total=len(read.rows)
+        writing = progress.add_task("Checking" if options.dry_run else "Importing", total=None)
+        chunks = read_in_process(
+            file, max_bytes=max_bytes, legacy=legacy, progress=_ticker(progress, reading)
         )
         try:
-            report = await import_workbook(
-                tbot.container.import_employees(),
-                read,
-                options,
-                cli_caller(),
-                _ticker(progress, writing),
-            )
+            async with aclosing(chunks):
+                done = await import_streamed(
+                    tbot.container.import_employees(),
+                    chunks,
+                    options,
+                    cli_caller(),
+                    _ticker(progress, writing),
+                )
         except ImportRejected as rejected:
             progress.stop()
             _show_rejected(rejected)
             raise typer.Exit(REJECTED_EXIT) from None
-    return read, report
+        for task in (reading, writing):
+            progress.update(task, total=done.rows, completed=done.rows)
+    return done
 
 
 def _show_rejected(rejected: ImportRejected) -> None:
@@ -132,8 +132,7 @@ def _show_rejected(rejected: ImportRejected) -> None:
         err_console.print(f"  {error}", markup=False)
 
 
-def _show_notes(read: WorkbookRows) -> None:
-    notes = import_notes(read)
+def _show_notes(notes: ImportNotes) -> None:
     for sheet, detail in notes.skipped_sheets:
         err_console.print(f"skipped sheet {sheet!r}: {detail}", markup=False)
     for sheet, detail in notes.ignored_columns:

@@ -45,7 +45,12 @@ class Banner:
         self._console.print(f"[yellow]Secrets: {detail}[/]")
 
     def ready(
-        self, settings: BootstrapSettings, servers: Servers, roles: tuple[str, ...], bot_token: bool
+        self,
+        settings: BootstrapSettings,
+        servers: Servers,
+        roles: tuple[str, ...],
+        bot_token: bool,
+        bot_mode: str = "polling",
     ) -> None:
         c = self._console
         pg = servers.embedded_postgres
@@ -63,7 +68,7 @@ class Banner:
         if "worker" in roles:
             c.print("Worker:     running (arq)")
         if "bot" in roles:
-            c.print(_bot_line(bot_token))
+            c.print(_bot_line(bot_token, bot_mode))
         c.print(f"Logs:       {settings.data_dir.resolve() / 'logs' / 'tbot.log'}")
         c.print("[bold green]TBot is up.[/] Press Ctrl-C to stop.")
 
@@ -74,10 +79,12 @@ class Banner:
         self._console.print("TBot stopped.")
 
 
-def _bot_line(token_set: bool) -> str:
+def _bot_line(token_set: bool, mode: str) -> str:
     if not token_set:
         return "Telegram:   not started: no bot token (set one with `tbot secrets set bot_token`)"
-    return "Telegram:   bot token configured; the bot runner arrives with the bot issue"
+    if mode == "webhook":
+        return "Telegram:   webhook mode (updates arrive at /telegram/webhook)"
+    return "Telegram:   polling (updates handled once each, recorded in PostgreSQL)"
 
 
 def _hide(url: str) -> str:

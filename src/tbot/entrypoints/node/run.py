@@ -11,7 +11,8 @@ import sys
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import structlog
 from redis.exceptions import RedisError
@@ -31,6 +32,10 @@ from tbot.domain.settings import SECRETS, SETTINGS, RuntimeSettings
 from tbot.entrypoints.node.banner import Banner
 from tbot.entrypoints.node.heartbeat import beat_forever
 from tbot.entrypoints.node.supervisor import keep_running
+
+if TYPE_CHECKING:
+    from tbot.entrypoints.bot.runner import BotRunner
+    from tbot.entrypoints.bot.webhook import WebhookIntake
 
 _log = structlog.get_logger("tbot.node")
 
@@ -57,7 +62,13 @@ async def run_node(settings: BootstrapSettings, options: NodeOptions, banner: Ba
     try:
         runtime = await _prepare(container, servers, settings, banner)
         tasks = await _start_roles(container, servers, settings, options, runtime, banner)
-        banner.ready(settings, servers, options.roles, await _bot_token_set(container))
+        banner.ready(
+            settings,
+            servers,
+            options.roles,
+            await _bot_token(container) is not None,
+            runtime.bot_mode,
+        )
         # Everything built at start lives for the whole run: keep it out of the collector's
         # full passes, which otherwise stall requests for tens of milliseconds.
         gc.freeze()
@@ -121,8 +132,8 @@ def _warn_about_environment(
         _log.warning("keyring_unavailable", detail=store.detail)
 
 
-async def _bot_token_set(container: Container) -> bool:
-    return (await container.resolve_secret()("bot_token")).value is not None
+async def _bot_token(container: Container) -> str | None:
+    return (await container.resolve_secret()("bot_token")).value
 
 
 async def _start_roles(
@@ -139,7 +150,12 @@ async def _start_roles(
     def spawn(name: str, work: Coroutine[Any, Any, Any]) -> None:
         tasks.append(asyncio.create_task(work, name=name))
 
-    spawn("heartbeat", beat_forever(container, runtime.heartbeat_interval_s, metrics))
+    # Every node campaigns for the leader's lease; cancelling the task (the node stopping)
+    # releases it, so another node takes over at once.
+    leadership = container.leadership()
+    container.check_health().watch_cluster(container.view_cluster(), leadership.is_leader)
+    spawn("leadership", leadership.run())
+    spawn("heartbeat", beat_forever(container, runtime.heartbeat_interval_s, metrics, leadership))
     for name, server in (
         ("postgres", servers.embedded_postgres),
         ("redis", servers.embedded_redis),
@@ -149,20 +165,30 @@ async def _start_roles(
                 f"supervise-{name}",
                 keep_running(name, server, check_s=1.0, restart_delay_s=options.restart_delay_s),
             )
+    runner = await _open_bot(container) if "bot" in options.roles else None
+    intake = await _webhook_intake(container, runner, runtime, options) if runner else None
     if "api" in options.roles:
-        spawn("api", _serve_api(container, settings))
+        spawn("api", _serve_api(container, settings, intake))
     if "worker" in options.roles:
+        from tbot.entrypoints.worker.relay import relay_forever
+
         spawn("worker", _run_worker(container, servers, settings))
+        spawn("outbox-relay", relay_forever(container))
+    if runner is not None:
+        spawn("bot", _run_bot(container, runner, intake))
     # Let a port clash or a bad worker config fail the start instead of the first request.
     await asyncio.sleep(0)
     return tasks
 
 
-async def _serve_api(container: Container, settings: BootstrapSettings) -> None:
+async def _serve_api(
+    container: Container, settings: BootstrapSettings, intake: WebhookIntake | None
+) -> None:
     from tbot.entrypoints.api.app import create_asgi
     from tbot.entrypoints.node.api_server import create_server
 
-    server = create_server(create_asgi(container), settings.api_host, settings.api_port)
+    app = create_asgi(container, intake)
+    server = create_server(app, settings.api_host, settings.api_port)
     try:
         await server.serve()
     except asyncio.CancelledError:
@@ -170,6 +196,74 @@ async def _serve_api(container: Container, settings: BootstrapSettings) -> None:
         server.should_exit = True
         await server.shutdown()
         raise
+
+
+async def _open_bot(container: Container) -> BotRunner | None:
+    from tbot.entrypoints.bot.app import build_runner
+
+    token = await _bot_token(container)
+    return build_runner(container, token) if token else None
+
+
+async def _webhook_intake(
+    container: Container, runner: BotRunner, runtime: RuntimeSettings, options: NodeOptions
+) -> WebhookIntake | None:
+    """In webhook mode this node's API takes Telegram's posts, and the node tells Telegram
+    where to post (the cluster issue leaves that to the leader)."""
+    from tbot.entrypoints.bot.webhook import WebhookIntake, webhook_secret
+
+    if runtime.bot_mode != "webhook":
+        return None
+    if "api" not in options.roles:
+        raise SystemExit("bot_mode is webhook: the bot role needs the api role in the same node")
+    if not _webhook_url_usable(runtime.bot_webhook_url):
+        raise SystemExit(
+            "bot_mode is webhook but bot_webhook_url is not an https:// address; set it with "
+            "`tbot settings set bot_webhook_url https://tbot.example.com/telegram/webhook`"
+        )
+    return WebhookIntake(runner, await webhook_secret(container), runtime.bot_webhook_url)
+
+
+async def _until_telegram_answers(runner: BotRunner, intake: WebhookIntake | None) -> None:
+    from tbot.entrypoints.bot.commands import register_commands
+
+    backoff = 1.0
+    while True:
+        try:
+            await register_commands(runner.bot, runner.catalogs)
+            _log.info("telegram_connected", mode="webhook" if intake else "polling")
+            return
+        except Exception as error:  # unreachable, or refusing the token: say so, keep trying
+            _log.warning("telegram_unreachable", error=str(error), retry_in_s=backoff)
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, 60.0)
+
+
+def _webhook_url_usable(url: str) -> bool:
+    """Telegram posts to https only; plain http is allowed to loopback, for the fake Bot API."""
+    parsed = urlsplit(url)
+    loopback = parsed.hostname in {"127.0.0.1", "localhost", "::1"}
+    return parsed.scheme == "https" or (parsed.scheme == "http" and loopback)
+
+
+async def _run_bot(container: Container, runner: BotRunner, intake: WebhookIntake | None) -> None:
+    """Registers the bot with Telegram (retrying while Telegram is unreachable: the rest of
+    the node serves meanwhile). Then, polling, it polls while this node leads the cluster
+    (BotSupervisor); in webhook mode it sets the webhook and keeps the bot's session for the
+    route. On stop the batch in hand finishes and is confirmed, if this node still leads."""
+    from tbot.entrypoints.bot.supervisor import BotSupervisor
+    from tbot.entrypoints.bot.webhook import set_webhook
+
+    try:
+        await _until_telegram_answers(runner, intake)
+        if intake is not None:
+            await set_webhook(runner, intake.url, intake.secret)
+        else:
+            BotSupervisor(runner, container.leadership(), container.prove_leadership()).attach()
+        await asyncio.Event().wait()
+    finally:
+        await runner.stop_polling()
+        await runner.close()
 
 
 async def _run_worker(container: Container, servers: Servers, settings: BootstrapSettings) -> None:
@@ -186,6 +280,7 @@ async def _run_worker(container: Container, servers: Servers, settings: Bootstra
             node_id=settings.effective_node_id,
             metrics=container.metrics(),
             password=password,
+            container=container,
         )
         started = time.monotonic()
         try:

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tbot.adapters.postgres.directory import ErrorMap, integrity_errors, stale_or_missing
+from tbot.adapters.postgres.directory.bulk import (
+    BulkErrorMap,
+    constraint_errors,
+    copy_rows,
+    driver_connection,
+    new_ids,
+)
 from tbot.adapters.postgres.tables import departments
 from tbot.domain.directory.model import Department
 from tbot.domain.directory.text import fold
@@ -101,6 +110,31 @@ class PostgresDepartmentRepository:
             query = query.where(departments.c.id > after_id)
         rows = (await self._session.execute(query)).mappings()
         return [_department(row) for row in rows]
+
+    async def add_many(self, many: Sequence[Department]) -> Sequence[Department]:
+        if not many:
+            return []
+        driver = await driver_connection(self._session)
+        ids = await new_ids(driver, departments, len(many))
+        stored = [replace(d, id=i, version=1) for d, i in zip(many, ids, strict=True)]
+        rows = [(d.id, *_values(d).values(), d.version) for d in stored]
+        async with constraint_errors(_BULK_ERRORS):
+            await copy_rows(driver, departments, ("id", *_COLUMNS, "version"), rows)
+        return stored
+
+
+_COLUMNS = ("name", "name_key", "parent_id", "head_employee_id")  # the order of _values
+_BULK_ERRORS: BulkErrorMap = {
+    "uq_departments_parent_name_key": lambda detail: Conflict(
+        f"a department of that name exists at that level ({detail})"
+    ),
+    "fk_departments_parent_id_departments": lambda detail: ValidationFailed(
+        {"parent_id": f"no such department ({detail})"}
+    ),
+    "fk_departments_head_employee_id_employees": lambda detail: ValidationFailed(
+        {"head_employee_id": f"no such employee ({detail})"}
+    ),
+}
 
 
 def _values(department: Department) -> dict[str, Any]:

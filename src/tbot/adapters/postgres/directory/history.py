@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
-from datetime import date, datetime, time
+import json
+from collections.abc import Mapping, Sequence, Set
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tbot.adapters.postgres.directory.bulk import copy_rows, driver_connection
 from tbot.adapters.postgres.tables import history
 from tbot.application.ports.directory import FieldChange, HistoryEntry
 
@@ -26,10 +28,7 @@ class PostgresHistoryRepository:
         values: dict[str, Any] = {
             "entity": entry.entity,
             "entity_id": entry.entity_id,
-            "changes": [
-                {"field": c.field, "before": _json(c.before), "after": _json(c.after)}
-                for c in entry.changes
-            ],
+            "changes": _changes(entry),
             "actor": entry.actor,
             "channel": entry.channel,
             "request_id": entry.request_id,
@@ -37,6 +36,26 @@ class PostgresHistoryRepository:
         if entry.at is not None:  # kept when importing the legacy bot's history
             values["at"] = entry.at
         await self._session.execute(insert(history).values(**values))
+
+    async def add_many(self, entries: Sequence[HistoryEntry]) -> None:
+        if not entries:
+            return
+        driver = await driver_connection(self._session)
+        now = datetime.now(UTC)
+        rows = (
+            (
+                e.entity,
+                e.entity_id,
+                json.dumps(_changes(e), ensure_ascii=False),  # the session's jsonb codec takes text
+                e.actor,
+                e.channel,
+                e.request_id,
+                e.at or now,
+            )
+            for e in entries
+        )
+        columns = ("entity", "entity_id", "changes", "actor", "channel", "request_id", "at")
+        await copy_rows(driver, history, columns, rows)
 
     async def for_entity(
         self, entity: str, entity_id: int, *, limit: int = 100, before_id: int | None = None
@@ -54,7 +73,19 @@ class PostgresHistoryRepository:
         return [_entry(row) for row in rows]
 
 
+def _changes(entry: HistoryEntry) -> list[dict[str, Any]]:
+    return [
+        {"field": c.field, "before": _json(c.before), "after": _json(c.after)}
+        for c in entry.changes
+    ]
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _json(value: Any) -> Any:
+    if type(value) in _AS_IS:  # nearly every value; an import writes a million of them
+        return value
     if isinstance(value, Enum):
         return _json(value.value)
     if isinstance(value, datetime | date | time):

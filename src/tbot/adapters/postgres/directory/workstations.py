@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
@@ -8,9 +9,18 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tbot.adapters.postgres.directory import ErrorMap, integrity_errors, stale_or_missing
+from tbot.adapters.postgres.directory.bulk import (
+    BulkErrorMap,
+    Driver,
+    constraint_errors,
+    copy_rows,
+    driver_connection,
+    new_ids,
+    qualified,
+)
 from tbot.adapters.postgres.tables import workstation_addresses, workstations
 from tbot.domain.directory.model import Workstation
-from tbot.domain.errors import Conflict
+from tbot.domain.errors import Conflict, DomainError, NotFound
 
 
 class PostgresWorkstationRepository:
@@ -86,6 +96,45 @@ class PostgresWorkstationRepository:
             await self._session.execute(insert(workstation_addresses).values(rows))
         return unique
 
+    async def all_for_import(self) -> Sequence[Workstation]:
+        rows = (await self._session.execute(_select().order_by(workstations.c.id))).mappings()
+        return [_workstation(row, row["addresses"]) for row in rows]
+
+    async def add_many(self, many: Sequence[Workstation]) -> Sequence[Workstation]:
+        if not many:
+            return []
+        driver = await driver_connection(self._session)
+        ids = await new_ids(driver, workstations, len(many))
+        stored = [
+            replace(w, id=i, addresses=tuple(dict.fromkeys(w.addresses)), version=1)
+            for w, i in zip(many, ids, strict=True)
+        ]
+        rows = [(w.id, *_values(w).values(), w.version) for w in stored]
+        async with constraint_errors(_BULK_ERRORS):
+            await copy_rows(driver, workstations, ("id", *_COLUMNS, "version"), rows)
+            await _copy_addresses(driver, stored)
+        return stored
+
+    async def update_many(self, many: Sequence[Workstation]) -> Sequence[Workstation]:
+        if not many:
+            return []
+        driver = await driver_connection(self._session)
+        columns = list(zip(*(_values(w).values() for w in many), strict=True))
+        ids = [w.id for w in many]
+        async with constraint_errors(_BULK_ERRORS):
+            updated = await driver.fetch(
+                _UPDATE_MANY, ids, [w.version for w in many], *(list(c) for c in columns)
+            )
+            if len(updated) != len(many):
+                raise await _stale(driver, many, {row["id"] for row in updated})
+            await driver.execute(_DELETE_ADDRESSES, ids)
+            stored = [
+                replace(w, addresses=tuple(dict.fromkeys(w.addresses)), version=w.version + 1)
+                for w in many
+            ]
+            await _copy_addresses(driver, stored)
+        return stored
+
     async def list(self, *, limit: int = 100, after_id: int | None = None) -> list[Workstation]:
         query = _select().order_by(workstations.c.id).limit(limit)
         if after_id is not None:
@@ -107,6 +156,52 @@ def _select() -> Select[Any]:
         .scalar_subquery()
     )
     return select(workstations, addresses.label("addresses"))
+
+
+_COLUMNS = ("hostname", "mac", "os", "location", "inventory_number")  # the order of _values
+_TABLE = qualified(workstations)
+# Table and column names are our own constants; every value is a bound parameter.
+_UPDATE_MANY = f"""
+UPDATE {_TABLE} AS w
+SET hostname = u.hostname, mac = u.mac, os = u.os, location = u.location,
+    inventory_number = u.inventory_number, version = w.version + 1
+FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+    AS u(id, version, hostname, mac, os, location, inventory_number)
+WHERE w.id = u.id AND w.version = u.version
+RETURNING w.id
+"""  # noqa: S608
+_DELETE_ADDRESSES = (
+    f"DELETE FROM {qualified(workstation_addresses)} "  # noqa: S608
+    "WHERE workstation_id = ANY($1::bigint[])"
+)
+_EXISTING = f"SELECT id FROM {_TABLE} WHERE id = ANY($1::bigint[])"  # noqa: S608
+_BULK_ERRORS: BulkErrorMap = {
+    "uq_workstations_hostname": lambda detail: Conflict(
+        f"a host name is taken by another workstation ({detail})"
+    ),
+    "uq_workstations_mac": lambda detail: Conflict(
+        f"a MAC is taken by another workstation ({detail})"
+    ),
+    "uq_workstations_inventory_number": lambda detail: Conflict(
+        f"an inventory number is taken by another workstation ({detail})"
+    ),
+}
+
+
+async def _copy_addresses(driver: Driver, stored: Sequence[Workstation]) -> None:
+    rows = (
+        (w.id, address, position) for w in stored for position, address in enumerate(w.addresses)
+    )
+    await copy_rows(driver, workstation_addresses, ("workstation_id", "address", "position"), rows)
+
+
+async def _stale(driver: Driver, many: Sequence[Workstation], updated: set[int]) -> DomainError:
+    missed = [w.id or 0 for w in many if w.id not in updated]
+    found = await driver.fetch(_EXISTING, missed)
+    gone = sorted(set(missed) - {row["id"] for row in found})
+    if gone:
+        return NotFound("workstation", gone[0])
+    return Conflict(f"workstation {missed[0]} was changed by someone else; reload and try again")
 
 
 def _values(workstation: Workstation) -> dict[str, Any]:

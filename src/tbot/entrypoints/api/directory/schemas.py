@@ -12,6 +12,7 @@ from tbot.application.directory.drafts import DepartmentDraft, EmployeeDraft, Wo
 from tbot.application.directory.import_employees import ImportReport, RowError
 from tbot.application.directory.patches import DepartmentPatch, EmployeePatch, WorkstationPatch
 from tbot.application.ports.directory import HistoryEntry, SearchHit
+from tbot.application.ports.import_jobs import ImportJob
 from tbot.domain.directory.model import Department, Employee, EmployeeStatus, Workstation
 
 Name = Annotated[str, msgspec.Meta(max_length=100)]
@@ -380,3 +381,46 @@ class ImportRejectedOut(msgspec.Struct):
     detail: str
     errors: list[CellErrorOut]
     request_id: str = ""
+
+
+class ImportJobOut(msgspec.Struct):
+    """An import job: `queued`, `running` (rows_done of rows_total), `succeeded` (the counts)
+    or `failed` (`errors`: every bad cell, nothing written; or `failure`: what broke)."""
+
+    id: str
+    status: str
+    submitted_by: str
+    submitted_at: datetime
+    dry_run: bool
+    dismiss_missing: bool
+    rows_done: int
+    rows_total: int | None
+    created: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    dismissed: int | None = None
+    errors: list[CellErrorOut] = msgspec.field(default_factory=list)
+    failure: str = ""
+    finished_at: datetime | None = None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportJobOut:
+        report = job.report
+        counted = report is not None and not report.errors
+        return cls(
+            id=job.id,
+            status=job.status.value,
+            submitted_by=job.submitted_by,
+            submitted_at=job.submitted_at,
+            dry_run=job.options.dry_run,
+            dismiss_missing=job.options.dismiss_missing,
+            rows_done=job.rows_done,
+            rows_total=job.rows_total,
+            created=report.created if counted and report else None,
+            updated=report.updated if counted and report else None,
+            unchanged=report.unchanged if counted and report else None,
+            dismissed=report.dismissed if counted and report else None,
+            errors=[CellErrorOut.of(e) for e in report.errors] if report else [],
+            failure=job.failure,
+            finished_at=job.finished_at,
+        )

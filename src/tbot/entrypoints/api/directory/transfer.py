@@ -1,7 +1,7 @@
 """Import and export of the whole directory as a workbook.
 
-The import runs inside the request: the upload is read, checked and written before the answer
-(an asynchronous import job with progress is not built yet). The request body may be a little
+This import runs inside the request: the upload is read, checked and written before the answer
+(import_jobs.py runs it in the background instead, with progress). The request body may be a little
 larger than `directory_import_max_mb` (multipart framing); the reader enforces the file's own
 limit with a clear message."""
 
@@ -12,6 +12,7 @@ import io
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Annotated, Literal
@@ -23,8 +24,8 @@ from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, QueryParameter
 
-from tbot.adapters.excel.directory_reader import WorkbookRows, read_directory
 from tbot.adapters.excel.directory_writer import write_directory
+from tbot.adapters.excel.reader_process import read_in_process
 from tbot.application.directory.import_employees import ImportEmployees, ImportOptions
 from tbot.application.directory.manage_departments import ListDepartments
 from tbot.application.directory.manage_workstations import ListWorkstations
@@ -43,8 +44,7 @@ from tbot.entrypoints.api.directory.workbook import (
     csv_bytes,
     directory_snapshot,
     export_rows,
-    import_notes,
-    import_workbook,
+    import_streamed,
 )
 from tbot.entrypoints.api.responses import GUARDED, errors
 from tbot.entrypoints.api.security import needs
@@ -86,28 +86,31 @@ async def import_employees(
     dismiss_missing: Annotated[bool, QueryParameter()] = False,
     legacy: Annotated[bool, QueryParameter()] = False,
 ) -> ImportReportOut:
-    read = await _read_upload(data.file, import_max_bytes, legacy)
     options = ImportOptions(dry_run=dry_run, dismiss_missing=dismiss_missing)
-    report = await import_workbook(import_employees, read, options, caller)
-    notes = import_notes(read)
+    path = await _spool_upload(data.file)
+    try:
+        # The workbook is read in a process of its own while the rows read so far are
+        # checked and written; it has stopped when the block is left.
+        chunks = read_in_process(path, max_bytes=import_max_bytes, legacy=legacy)
+        async with aclosing(chunks):
+            done = await import_streamed(import_employees, chunks, options, caller)
+    finally:
+        path.unlink(missing_ok=True)
     return ImportReportOut.of(
-        report,
-        rows=len(read.rows),
-        ignored=[ImportIssueOut(sheet, detail) for sheet, detail in notes.ignored_columns],
-        skipped=[ImportIssueOut(sheet, detail) for sheet, detail in notes.skipped_sheets],
+        done.report,
+        rows=done.rows,
+        ignored=[ImportIssueOut(sheet, detail) for sheet, detail in done.notes.ignored_columns],
+        skipped=[ImportIssueOut(sheet, detail) for sheet, detail in done.notes.skipped_sheets],
     )
 
 
-async def _read_upload(upload: UploadFile, max_bytes: int, legacy: bool) -> WorkbookRows:
-    """The reader wants a file on disk; the upload is copied to one of ours and removed."""
+async def _spool_upload(upload: UploadFile) -> Path:
+    """The reader wants a file on disk: the upload is copied to one of ours (the caller
+    removes it)."""
     try:
-        path = await asyncio.to_thread(_spool, upload.file)
+        return await asyncio.to_thread(_spool, upload.file)
     finally:
         await upload.close()
-    try:
-        return await asyncio.to_thread(read_directory, path, max_bytes=max_bytes, legacy=legacy)
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def _spool(source: IO[bytes]) -> Path:

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 
 from tbot.adapters.excel.columns import COLUMN_BY_FIELD, DEFAULT_EXPORT_FIELDS, HeaderLanguage
 from tbot.adapters.excel.directory_reader import WorkbookRows
 from tbot.application.directory.import_employees import (
     NETWORK_COLUMNS,
+    ImportBatch,
     ImportEmployees,
     ImportOptions,
     ImportReport,
@@ -26,6 +35,7 @@ from tbot.application.directory.manage_departments import ListDepartments
 from tbot.application.directory.manage_workstations import ListWorkstations
 from tbot.application.directory.paging import MAX_PAGE, every_item
 from tbot.application.directory.read_employees import ListEmployees
+from tbot.application.directory.workstation_cells import write_network_cells
 from tbot.application.ports.directory import EmployeeFilter
 from tbot.domain.directory.model import Department, Employee, Workstation
 from tbot.domain.errors import PermissionDenied
@@ -41,28 +51,58 @@ def import_rows(read: WorkbookRows) -> list[ImportRow]:
     """The reader's rows as the use case takes them. The reader does not hand back the header
     text of each column, so errors name a column by its canonical field (`email`, `full_name`);
     a name part read from a full-name column is reported against `full_name`."""
+    headers: dict[tuple[str, ...], dict[str, str]] = {}  # one per set of columns, shared
     return [
-        ImportRow(row.sheet, row.row, row.values, {name: name for name in row.values})
+        ImportRow(row.sheet, row.row, row.values, _headers(headers, row.values))
         for row in read.rows
     ]
+
+
+def _headers(
+    known: dict[tuple[str, ...], dict[str, str]], values: Mapping[str, str]
+) -> dict[str, str]:
+    columns = tuple(values)
+    found = known.get(columns)
+    if found is None:
+        found = known[columns] = {name: name for name in columns}
+    return found
 
 
 def reader_errors(read: WorkbookRows) -> list[RowError]:
     return [RowError(e.sheet, e.row, e.column_header, e.reason) for e in read.errors]
 
 
-async def import_workbook(
+@dataclass(frozen=True, slots=True)
+class StreamedImport:
+    report: ImportReport
+    notes: ImportNotes
+    rows: int  # rows read
+
+
+async def import_streamed(
     import_employees: ImportEmployees,
-    read: WorkbookRows,
+    chunks: AsyncIterable[WorkbookRows],
     options: ImportOptions,
     caller: Caller,
     progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Imports the rows; ImportRejected naming every bad cell, the reader's and the use case's
-    alike, in file order. Nothing is written when any cell is bad."""
-    return await import_employees(
-        import_rows(read), options, caller, progress, unreadable=reader_errors(read)
-    )
+) -> StreamedImport:
+    """Imports the rows as the reader hands them over (`read_in_process`), so that reading
+    overlaps checking and writing. The outcome is that of the whole file at once:
+    ImportRejected naming every bad cell, the reader's and the use case's alike, in file order;
+    nothing written when any cell is bad."""
+    rows = 0
+    notes = ImportNotes([], [])
+
+    async def batches() -> AsyncIterator[ImportBatch]:
+        nonlocal rows, notes
+        async for chunk in chunks:
+            rows += len(chunk.rows)
+            if chunk.ignored_columns or chunk.skipped_sheets:  # only in the last chunk
+                notes = import_notes(chunk)
+            yield ImportBatch(import_rows(chunk), reader_errors(chunk))
+
+    report = await import_employees.stream(batches(), options, caller, progress)
+    return StreamedImport(report, notes, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +204,8 @@ def _network_cells(
     employee: Employee, workstations: Mapping[int, Workstation]
 ) -> dict[str, str | None]:
     used = [workstations[i] for i in employee.workstation_ids if i in workstations]
-    return {
-        "workstation": ", ".join(w.hostname for w in used) or None,
-        "ip": ", ".join(a for w in used for a in w.addresses) or None,
-        "mac": ", ".join(w.mac for w in used if w.mac) or None,
-    }
+    cells = write_network_cells(used)
+    return {"workstation": cells.workstation, "ip": cells.ip, "mac": cells.mac}
 
 
 def csv_bytes(

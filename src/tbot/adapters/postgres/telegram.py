@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, bindparam, delete, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tbot.adapters.postgres.tables import (
+    inbound_messages,
+    processed_updates,
+    telegram_users,
+)
+from tbot.domain.telegram.updates import InboundUpdate
+
+# One round trip per update: the claim, and only for a new update the sender, the chat and
+# the log line. A repeat writes nothing (every arm but the claim waits for it).
+_RECORD = text(
+    """
+WITH claim AS (
+    INSERT INTO telegram.processed_updates (bot_id, update_id, node)
+    VALUES (:bot_id, :update_id, :node)
+    ON CONFLICT DO NOTHING
+    RETURNING update_id
+), sender AS (
+    INSERT INTO telegram.users (telegram_id, username, first_name, last_name, language_code)
+    SELECT :telegram_id, :username, :first_name, :last_name, :language_code
+    WHERE :telegram_id IS NOT NULL AND EXISTS (SELECT FROM claim)
+    ON CONFLICT (telegram_id) DO UPDATE SET
+        username = EXCLUDED.username, first_name = EXCLUDED.first_name,
+        last_name = EXCLUDED.last_name, language_code = EXCLUDED.language_code,
+        last_seen = now()
+), place AS (
+    INSERT INTO telegram.chats (chat_id, type, title, username)
+    SELECT :chat_id, :chat_type, :chat_title, :chat_username
+    WHERE :chat_id IS NOT NULL AND :telegram_id IS NOT NULL AND EXISTS (SELECT FROM claim)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        type = EXCLUDED.type, title = EXCLUDED.title, username = EXCLUDED.username,
+        last_seen = now()
+), logged AS (
+    INSERT INTO telegram.inbound_messages (bot_id, update_id, chat_id, telegram_id, kind, text)
+    SELECT :bot_id, :update_id, :chat_id, :telegram_id, :kind, :text
+    WHERE EXISTS (SELECT FROM claim)
+)
+SELECT EXISTS (SELECT FROM claim)
+"""
+).bindparams(
+    bindparam("telegram_id", type_=BigInteger),
+    bindparam("chat_id", type_=BigInteger),
+)
+
+
+class PostgresTelegramRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, update: InboundUpdate, node: str) -> bool:
+        sender, chat = update.sender, update.chat
+        fresh = await self._session.scalar(
+            _RECORD,
+            {
+                "bot_id": update.bot_id,
+                "update_id": update.update_id,
+                "node": node,
+                "telegram_id": sender.telegram_id if sender else None,
+                "username": sender.username if sender else None,
+                "first_name": sender.first_name if sender else "",
+                "last_name": sender.last_name if sender else "",
+                "language_code": sender.language_code if sender else None,
+                "chat_id": chat.chat_id if chat else None,
+                "chat_type": chat.type if chat else "",
+                "chat_title": chat.title if chat else "",
+                "chat_username": chat.username if chat else None,
+                "kind": update.kind.value,
+                "text": update.text,
+            },
+        )
+        return bool(fresh)
+
+    async def chosen_language(self, telegram_id: int) -> str | None:
+        query = select(telegram_users.c.language).where(telegram_users.c.telegram_id == telegram_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def choose_language(self, telegram_id: int, language: str) -> None:
+        statement = insert(telegram_users).values(telegram_id=telegram_id, language=language)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[telegram_users.c.telegram_id], set_={"language": language}
+            )
+        )
+
+    async def purge_processed(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(processed_updates).where(processed_updates.c.handled_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def purge_log(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(inbound_messages).where(inbound_messages.c.received_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Background jobs: relaying the outbox to the queue, and failed jobs seen and retried."""
