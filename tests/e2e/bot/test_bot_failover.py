@@ -103,3 +103,5 @@ async def test_the_bot_moves_to_the_other_node_when_the_leader_dies_or_stops(
         assert len(replies) == 3
         assert all(len(sent) == 1 for sent in replies.values()), replies
         assert tg.max_concurrent_pollers == 1
+        # Neither a kill nor a graceful stop needs a 409: no node's poll ever ended another's.
+        assert tg.poll_conflicts == 0

@@ -14,10 +14,11 @@ import psutil
 
 from tbot.testing.fake_telegram.updates import PollEvent, PollTracker
 
-# A newer getUpdates ends the older one with 409 in the same instant (the older call's answer
-# is written on the next turn of the fake's event loop). Overlaps no longer than this, ended by
-# a 409, are handovers; anything longer means two nodes polled at once.
-HANDOVER_INSTANT_S = 0.25
+# The fake counts a poll ended by a newer one as over at that instant, as Telegram does, so two
+# polls are never in flight at once there; two nodes both in their polling loops show instead as
+# fighting: a node answered 409 polls again this soon, while the node that ended it still polls.
+# Leadership cannot honestly come back to it that fast (a new leader keeps its lease for a TTL).
+FIGHT_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,26 +57,37 @@ def polls_by(polls: Iterable[Poll], node: str, since: float, until: float) -> in
     return sum(1 for p in polls if p.node == node and since <= p.started < until)
 
 
-def max_concurrent_outside_handovers(timeline: list[PollEvent]) -> int:
-    """The peak number of getUpdates calls in flight, not counting the instant of a 409
-    handover (the newer poll starts, the older one is answered 409 at once)."""
-    peak = 0
+def max_concurrent_outside_handovers(timeline: list[PollEvent], polls: list[Poll]) -> int:
+    """How many nodes polled at once, not counting the instant of a 409 handover: the peak of
+    getUpdates calls in flight, or 2 when a node ended by a 409 went on polling (fighting)."""
+    in_flight = max((e.active for e in timeline if e.event == "start"), default=0)
+    return max(in_flight, 2 if fights(timeline, polls) else min(in_flight, 1))
+
+
+def fights(timeline: list[PollEvent], polls: list[Poll]) -> list[tuple[str, float]]:
+    """(node, when) for each 409 from another node's poll after which the ended node polled
+    again within FIGHT_WINDOW_S."""
+    node_of = {p.poll_id: p.node for p in polls}
+    found: list[tuple[str, float]] = []
     for i, event in enumerate(timeline):
-        if event.event != "start":
+        node = node_of.get(event.poll_id)
+        if event.event != "conflict" or node is None:
             continue
-        active = event.active
-        if active > 1 and _ended_by_conflict_at_once(timeline, i):
-            active -= 1
-        peak = max(peak, active)
-    return peak
+        later = _starts_within(timeline[i + 1 :], node_of, event.at + FIGHT_WINDOW_S)
+        if not later or later[0][1] == node:
+            continue  # nobody else took over, or the node's own newer poll ended its older one
+        if any(n == node for _, n in later):
+            found.append((node, event.at))
+    return found
 
 
-def _ended_by_conflict_at_once(timeline: list[PollEvent], start: int) -> bool:
-    """After the start at `start`, the number in flight drops back by a 409 within the instant."""
-    began = timeline[start]
-    for later in timeline[start + 1 :]:
-        if later.at - began.at > HANDOVER_INSTANT_S:
-            return False
-        if later.event == "conflict" and later.active < began.active:
-            return True
-    return False
+def _starts_within(
+    events: list[PollEvent], node_of: dict[int, str | None], until: float
+) -> list[tuple[float, str | None]]:
+    starts: list[tuple[float, str | None]] = []
+    for event in events:
+        if event.at > until:
+            break
+        if event.event == "start":
+            starts.append((event.at, node_of.get(event.poll_id)))
+    return starts

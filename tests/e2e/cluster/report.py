@@ -103,7 +103,9 @@ def build_report(cluster: Cluster, records: list[FaultRecord]) -> Report:
         kinds_of_extra=extra_kinds,
         first_replies=notices,
         notice_only=sorted(notice_only),
-        max_concurrent_pollers=max_concurrent_outside_handovers(cluster.telegram.poller_timeline),
+        max_concurrent_pollers=max_concurrent_outside_handovers(
+            cluster.telegram.poller_timeline, cluster.tracker.polls
+        ),
         fenced_writes_refused=sum(
             _read(cluster, name).count("fenced_write_refused") for name in cluster.nodes
         ),

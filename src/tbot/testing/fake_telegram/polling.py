@@ -28,18 +28,21 @@ async def get_updates(state: FakeState, params: Params, peer: str) -> list[dict[
     read_allowed_updates(state, params)
     queue = state.updates
     # A newer call ends the older long poll: that is how Telegram refuses a second instance.
-    queue.end_long_poll(ApiError(409, POLL_CONFLICT))
+    # The older call is over from this instant, though its handler writes the 409 a turn later.
+    superseded = queue.end_long_poll(ApiError(409, POLL_CONFLICT))
+    if superseded is not None:
+        state.polls.end(*superseded)
     poll_id = state.polls.start(peer)
     conflict = False
     try:
         queue.confirm(offset)
         updates = queue.peek(limit)
         if not updates and timeout > 0:
-            await queue.wait(timeout)
+            await queue.wait(timeout, poll_id)
             updates = queue.peek(limit)
         return updates
     except ApiError as error:
         conflict = error.error_code == 409
         raise
     finally:
-        state.polls.end(poll_id, peer, conflict)
+        state.polls.end(poll_id, conflict)

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import POLL_CONFLICT, ApiError
+from .errors import ApiError
 
 # What Telegram delivers when allowed_updates is empty or never given.
 DEFAULT_ALLOWED = frozenset(
@@ -59,15 +59,21 @@ class PollTracker:
         self.conflicts = 0
         self.timeline: deque[PollEvent] = deque(maxlen=TIMELINE_LIMIT)
         self._ids = itertools.count(1)
+        self._open: dict[int, str] = {}
 
     def start(self, peer: str) -> int:
         poll_id = next(self._ids)
+        self._open[poll_id] = peer
         self.active += 1
         self.max_active = max(self.max_active, self.active)
         self.timeline.append(PollEvent(time.time(), "start", poll_id, self.active, peer))
         return poll_id
 
-    def end(self, poll_id: int, peer: str, conflict: bool) -> None:
+    def end(self, poll_id: int, conflict: bool) -> None:
+        """Count the poll as answered; a poll already ended by a newer one is not counted twice."""
+        peer = self._open.pop(poll_id, None)
+        if peer is None:
+            return
         self.active -= 1
         if conflict:
             self.conflicts += 1
@@ -88,6 +94,7 @@ class UpdateQueue:
         self._next_id = first_update_id
         self.allowed: frozenset[str] = DEFAULT_ALLOWED
         self._long_poll: asyncio.Future[None] | None = None
+        self._waiter: int | None = None
         self.arrived = asyncio.Event()
 
     def __len__(self) -> int:
@@ -137,20 +144,31 @@ class UpdateQueue:
         allowed = frozenset(k for k in kinds if isinstance(k, str))
         self.allowed = allowed or DEFAULT_ALLOWED
 
-    def end_long_poll(self, error: ApiError | None = None) -> None:
-        """Answer the waiting long poll now: with an error (409), or empty-handed."""
-        poll, self._long_poll = self._long_poll, None
-        if poll is not None and not poll.done():
-            if error is None:
-                poll.set_result(None)
-            else:
-                poll.set_exception(error)
+    def end_long_poll(self, error: ApiError | None = None) -> tuple[int, bool] | None:
+        """Answer the waiting long poll now: with an error (409), or empty-handed.
 
-    async def wait(self, seconds: float) -> None:
-        """Wait for an update, the timeout, or a newer poll (which raises 409 here)."""
-        self.end_long_poll(ApiError(409, POLL_CONFLICT))
+        Returns the id of the poll that was waiting and whether this call ended it with the
+        error (False when an update had already answered it), so the caller can count it as
+        ended at this instant rather than when its handler next runs."""
+        poll, self._long_poll = self._long_poll, None
+        waiter, self._waiter = self._waiter, None
+        if poll is None or waiter is None:
+            return None
+        if poll.done():
+            return waiter, False
+        if error is None:
+            poll.set_result(None)
+            return waiter, False
+        poll.set_exception(error)
+        return waiter, True
+
+    async def wait(self, seconds: float, poll_id: int) -> None:
+        """Wait for an update, the timeout, or a newer poll (which raises 409 here).
+
+        The caller has already ended any older long poll; there is one waiter at a time."""
         poll: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._long_poll = poll
+        self._waiter = poll_id
         try:
             await asyncio.wait_for(asyncio.shield(poll), seconds)
         except TimeoutError:
@@ -158,6 +176,7 @@ class UpdateQueue:
         finally:
             if self._long_poll is poll:
                 self._long_poll = None
+                self._waiter = None
             if poll.done() and not poll.cancelled():
                 poll.exception()  # retrieved, so asyncio does not log it as lost
             else:
