@@ -26,21 +26,26 @@ class HandleUpdateOnce:
 
     @asynccontextmanager
     async def __call__(
-        self, update: InboundUpdate, still_leading: Callable[[], bool] | None = None
+        self,
+        update: InboundUpdate,
+        still_leading: Callable[[], bool] | None = None,
+        retry_later: Callable[[Exception], bool] = lambda error: False,
     ) -> AsyncIterator[Claim]:
         """Yields a claim whose `fresh` is False for an update handled before; the block is
-        the handling. Use cases
-        run inside it join its transaction. The update counts as handled when the block
-        ends, also when it fails with an error (the user got an apology; handling the same
-        update again would fail the same way), but not when it is cancelled mid-way."""
+        the handling. Use cases run inside it join its transaction. The update counts as
+        handled when the block ends, also when it fails with an error (the user got an
+        apology; handling the same update again would fail the same way), but not when it
+        is cancelled mid-way, nor when `retry_later` says the error will pass (a service
+        down): then it is rolled back and fetched again."""
         async with self._uow:
             logged = update if self._log_text else replace(update, text=None)
             claim = Claim(await self._uow.telegram.record(logged, self._node))
             try:
                 with self._uow.shared():
                     yield claim
-            except Exception:
-                await self._commit(claim, still_leading)
+            except Exception as error:
+                if not retry_later(error):
+                    await self._commit(claim, still_leading)
                 raise
             await self._commit(claim, still_leading)
 

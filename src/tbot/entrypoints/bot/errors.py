@@ -10,8 +10,6 @@ from typing import Any
 import structlog
 from aiogram import Router
 from aiogram.types import ErrorEvent
-from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from tbot.application.telegram.handle_once import LeadershipLost
 from tbot.application.telegram.identify import BotUser
@@ -31,16 +29,15 @@ from tbot.domain.identity.verification import (
     WrongCode,
 )
 from tbot.entrypoints.bot.i18n import Catalogs, t
+from tbot.entrypoints.bot.outages import OutageNotices, is_outage
 from tbot.entrypoints.bot.replies import answer
 
 _log = structlog.get_logger("tbot.bot")
 
-# The database or Redis is gone: the user hears "temporarily unavailable", not silence.
-_OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError, TimeoutError)
-
 
 def error_router(catalogs: Catalogs) -> Router:
     router = Router(name="errors")
+    told = OutageNotices()
 
     @router.error()
     async def on_error(event: ErrorEvent, **data: Any) -> bool:
@@ -48,6 +45,10 @@ def error_router(catalogs: Catalogs) -> Router:
             # Not recorded, so not confirmed: the next leader answers it. An apology from
             # here would be one more message for the user, after the handler's own reply.
             _log.warning("bot_update_left_to_leader", update_id=event.update.update_id)
+            return True
+        if is_outage(event.exception) and not told.first(event.update.update_id):
+            # The same update, back while the outage lasts: the user was told already.
+            _log.warning("bot_dependency_still_down", error=repr(event.exception))
             return True
         user: BotUser | None = data.get("user")
         language = user.language.value if user else catalogs.default_locale
@@ -65,13 +66,12 @@ def error_router(catalogs: Catalogs) -> Router:
 
 
 def _text_for(error: Exception, reference: str) -> str:
-    if isinstance(error, DomainError):
-        return _domain_text(error)
-    if isinstance(error, _OUTAGES) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
+    if is_outage(error):
+        # The database or Redis is gone: the user hears "temporarily unavailable", not silence.
         _log.warning("bot_dependency_down", error=repr(error))
         return t("errors.unavailable")
+    if isinstance(error, DomainError):
+        return _domain_text(error)
     _log.error("bot_handler_failed", reference=reference, exc_info=error)
     return t("errors.unexpected", ref=reference)
 
