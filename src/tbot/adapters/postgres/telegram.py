@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -11,12 +12,30 @@ from tbot.adapters.postgres.tables import (
     processed_updates,
     telegram_users,
 )
+from tbot.application.ports.telegram import Recorded, Sender, SenderAccount
+from tbot.domain.identity.permissions import Permission
 from tbot.domain.telegram.updates import InboundUpdate
 
+# Who :telegram_id is: the language they chose and the account they verified into, with the
+# permissions of its roles. One row, of NULLs for a stranger.
+_SENDER = """
+SELECT
+    (SELECT language FROM telegram.users WHERE telegram_id = :telegram_id) AS chosen_language,
+    u.id AS user_id, u.login, u.email, u.employee_id, u.disabled, u.telegram_blocked,
+    ARRAY(SELECT role FROM core.user_roles WHERE user_id = u.id) AS roles,
+    ARRAY(
+        SELECT DISTINCT rp.permission
+        FROM core.user_roles ur JOIN core.role_permissions rp ON rp.role = ur.role
+        WHERE ur.user_id = u.id
+    ) AS permissions{fresh}
+FROM (SELECT) AS one
+LEFT JOIN core.users u ON u.telegram_id = :telegram_id
+"""
+
 # One round trip per update: the claim, and only for a new update the sender, the chat and
-# the log line. A repeat writes nothing (every arm but the claim waits for it).
-_RECORD = text(
-    """
+# the log line; and who the sender is (read before this statement's writes, which change
+# nothing of it). A repeat writes nothing (every arm but the claim waits for it).
+_CLAIM = """
 WITH claim AS (
     INSERT INTO telegram.processed_updates (bot_id, update_id, node)
     VALUES (:bot_id, :update_id, :node)
@@ -42,21 +61,22 @@ WITH claim AS (
     SELECT :bot_id, :update_id, :chat_id, :telegram_id, :kind, :text
     WHERE EXISTS (SELECT FROM claim)
 )
-SELECT EXISTS (SELECT FROM claim)
 """
-).bindparams(
+_FRESH = ", EXISTS (SELECT FROM claim) AS fresh"
+_RECORD = text(_CLAIM + _SENDER.format(fresh=_FRESH)).bindparams(
     bindparam("telegram_id", type_=BigInteger),
     bindparam("chat_id", type_=BigInteger),
 )
+_LOOKUP = text(_SENDER.format(fresh="")).bindparams(bindparam("telegram_id", type_=BigInteger))
 
 
 class PostgresTelegramRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(self, update: InboundUpdate, node: str) -> bool:
+    async def record(self, update: InboundUpdate, node: str) -> Recorded:
         sender, chat = update.sender, update.chat
-        fresh = await self._session.scalar(
+        result = await self._session.execute(
             _RECORD,
             {
                 "bot_id": update.bot_id,
@@ -75,7 +95,12 @@ class PostgresTelegramRepository:
                 "text": update.text,
             },
         )
-        return bool(fresh)
+        row = result.mappings().one()
+        return Recorded(bool(row["fresh"]), _sender(row) if sender else None)
+
+    async def sender(self, telegram_id: int) -> Sender:
+        result = await self._session.execute(_LOOKUP, {"telegram_id": telegram_id})
+        return _sender(result.mappings().one())
 
     async def chosen_language(self, telegram_id: int) -> str | None:
         query = select(telegram_users.c.language).where(telegram_users.c.telegram_id == telegram_id)
@@ -100,3 +125,19 @@ class PostgresTelegramRepository:
             delete(inbound_messages).where(inbound_messages.c.received_at < before)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _sender(row: Any) -> Sender:
+    if row["user_id"] is None:
+        return Sender(row["chosen_language"], None)
+    account = SenderAccount(
+        user_id=row["user_id"],
+        login=row["login"],
+        email=row["email"],
+        employee_id=row["employee_id"],
+        # sorted here, not in SQL: the database collation may order '_' differently
+        roles=tuple(sorted(row["roles"])),
+        permissions=frozenset(Permission(name) for name in row["permissions"]),
+        blocked=row["telegram_blocked"] or row["disabled"],
+    )
+    return Sender(row["chosen_language"], account)

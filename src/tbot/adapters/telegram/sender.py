@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
@@ -19,6 +18,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from tbot.adapters.telegram.session import KeepingSession
 from tbot.application.ports.notifications import (
     DeliveryDeferred,
     DeliveryRefused,
@@ -74,7 +74,7 @@ class AiogramMessageSender:
             token = await self._token()
             if not token:
                 raise DeliveryRefused("no bot token configured")
-            session = AiohttpSession(api=TelegramAPIServer.from_base(self._api_url.rstrip("/")))
+            session = KeepingSession(api=TelegramAPIServer.from_base(self._api_url.rstrip("/")))
             self._bot = Bot(token, session=session, default=DefaultBotProperties(
                 parse_mode=ParseMode.HTML, link_preview_is_disabled=True))  # fmt: skip
         return self._bot

@@ -44,19 +44,22 @@ class GetEmployeeCards:
             return await self._cards(employees, caller)
 
     async def _cards(self, employees: Sequence[Employee], caller: Caller) -> list[EmployeeCard]:
+        """Two reads whatever the number of cards: the departments, the workstations."""
         shown = [as_seen_by(e, self._authorizer, caller) for e in employees]
-        departments: dict[int, str] = {}  # colleagues in a list often share one
-        return [await self._card(employee, departments) for employee in shown]
+        department_ids = {e.department_id for e in shown if e.department_id is not None}
+        departments = await self._uow.departments.names(sorted(department_ids))
+        workstation_ids = {i for e in shown for i in e.workstation_ids}
+        workstations = await self._uow.workstations.get_many(sorted(workstation_ids))
+        return [_card(employee, departments, workstations) for employee in shown]
 
-    async def _card(self, employee: Employee, departments: dict[int, str]) -> EmployeeCard:
-        department = ""
-        if (department_id := employee.department_id) is not None:
-            if department_id not in departments:
-                found = await self._uow.departments.get(department_id)
-                departments[department_id] = found.name if found else ""
-            department = departments[department_id]
-        workstations = [await self._uow.workstations.get(i) for i in employee.workstation_ids]
-        return EmployeeCard(employee, department, tuple(w for w in workstations if w))
+
+def _card(
+    employee: Employee, departments: dict[int, str], workstations: dict[int, Workstation]
+) -> EmployeeCard:
+    department_id = employee.department_id
+    department = departments.get(department_id, "") if department_id is not None else ""
+    used = tuple(workstations[i] for i in employee.workstation_ids if i in workstations)
+    return EmployeeCard(employee, department, used)
 
 
 class GetMyCard:

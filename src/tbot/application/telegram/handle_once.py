@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
+from tbot.application.ports.telegram import Sender
 from tbot.application.ports.unit_of_work import UnitOfWork
 from tbot.domain.telegram.updates import InboundUpdate
 
@@ -15,6 +16,7 @@ from tbot.domain.telegram.updates import InboundUpdate
 @dataclass(slots=True)
 class Claim:
     fresh: bool  # False: handled before, skip it
+    sender: Sender | None = None  # who sent it, read with the record
     recorded: bool = False  # set once the transaction holding the record has committed
 
 
@@ -39,7 +41,8 @@ class HandleUpdateOnce:
         down): then it is rolled back and fetched again."""
         async with self._uow:
             logged = update if self._log_text else replace(update, text=None)
-            claim = Claim(await self._uow.telegram.record(logged, self._node))
+            recorded = await self._uow.telegram.record(logged, self._node)
+            claim = Claim(recorded.fresh, recorded.sender)
             try:
                 with self._uow.shared():
                     yield claim

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tbot.application.identity.sessions import permissions_of
+from tbot.application.ports.telegram import Sender
 from tbot.application.ports.unit_of_work import UnitOfWork
 from tbot.domain.actor import Channel
 from tbot.domain.audit import AuditEvent
@@ -34,30 +34,31 @@ class IdentifyTelegramUser:
 
     async def __call__(self, telegram_id: int, request_id: str = "") -> BotUser:
         async with self._uow:
-            user = await self._uow.users.by_telegram_id(telegram_id)
-            chosen = await self._uow.telegram.chosen_language(telegram_id)
-            language = language_for(chosen, self._default_language)
-            if user is None or user.id is None:
-                return BotUser(telegram_id, _stranger(telegram_id, request_id), language)
-            if user.telegram_blocked or user.disabled:
-                return BotUser(
-                    telegram_id, _stranger(telegram_id, request_id), language, blocked=True
-                )
-            permissions = await permissions_of(self._uow, user.roles)
+            sender = await self._uow.telegram.sender(telegram_id)
+        return self.known(telegram_id, sender, request_id)
+
+    def known(self, telegram_id: int, sender: Sender, request_id: str = "") -> BotUser:
+        """The user as stored (read with their update's record: no round trip of its own)."""
+        language = language_for(sender.chosen_language, self._default_language)
+        account = sender.account
+        if account is None:
+            return BotUser(telegram_id, _stranger(telegram_id, request_id), language)
+        if account.blocked:
+            return BotUser(telegram_id, _stranger(telegram_id, request_id), language, blocked=True)
         principal = Principal(
-            name=user.login or user.email or f"tg:{telegram_id}",
-            permissions=permissions,
-            user_id=user.id,
-            roles=user.roles,
+            name=account.login or account.email or f"tg:{telegram_id}",
+            permissions=account.permissions,
+            user_id=account.user_id,
+            roles=account.roles,
         )
         return BotUser(
             telegram_id,
             Caller(principal, Channel.BOT, request_id),
             language,
             verified=True,
-            user_id=user.id,
-            employee_id=user.employee_id,
-            email=user.email,
+            user_id=account.user_id,
+            employee_id=account.employee_id,
+            email=account.email,
         )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
+from magic_filter import MagicFilter
 
 from tbot.application.telegram.identify import BotUser
 from tbot.domain.identity.permissions import Permission
@@ -19,3 +20,15 @@ class Verified(Filter):
 
 def may(user: BotUser, permission: Permission) -> bool:
     return user.caller.principal.can(permission)
+
+
+class Inline(Filter):
+    """A magic filter (`F.text`, `F.chat.type == "private"`) checked in the event loop.
+    aiogram runs a bare magic filter, like any plain function, through asyncio.to_thread:
+    a hop to a worker thread and back for every filter of every update."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self._magic = magic
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return bool(self._magic.resolve(event))

@@ -15,6 +15,7 @@ from tbot.adapters.postgres.directory.bulk import (
     driver_connection,
     new_ids,
 )
+from tbot.adapters.postgres.directory.by_ids import id_in
 from tbot.adapters.postgres.tables import departments
 from tbot.domain.directory.model import Department
 from tbot.domain.directory.text import fold
@@ -31,6 +32,13 @@ class PostgresDepartmentRepository:
         query = select(departments).where(departments.c.id == department_id)
         row = (await self._session.execute(query)).mappings().first()
         return _department(row) if row else None
+
+    async def names(self, department_ids: Sequence[int]) -> dict[int, str]:
+        if not department_ids:
+            return {}
+        query = select(departments.c.id, departments.c.name)
+        rows = await self._session.execute(query.where(id_in(departments.c.id, department_ids)))
+        return {row.id: row.name for row in rows}
 
     async def by_name(self, name: str, parent_id: int | None = None) -> Department | None:
         # the same expression as the unique index, so that the index answers

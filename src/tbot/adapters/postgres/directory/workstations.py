@@ -18,6 +18,7 @@ from tbot.adapters.postgres.directory.bulk import (
     new_ids,
     qualified,
 )
+from tbot.adapters.postgres.directory.by_ids import id_in
 from tbot.adapters.postgres.tables import workstation_addresses, workstations
 from tbot.domain.directory.model import Workstation
 from tbot.domain.errors import Conflict, DomainError, NotFound
@@ -31,6 +32,13 @@ class PostgresWorkstationRepository:
 
     async def get(self, workstation_id: int) -> Workstation | None:
         return await self._one(workstations.c.id == workstation_id)
+
+    async def get_many(self, workstation_ids: Sequence[int]) -> dict[int, Workstation]:
+        if not workstation_ids:
+            return {}
+        query = _select().where(id_in(workstations.c.id, workstation_ids))
+        rows = (await self._session.execute(query)).mappings()
+        return {row["id"]: _workstation(row, row["addresses"]) for row in rows}
 
     async def by_hostname(self, hostname: str) -> Workstation | None:
         return await self._one(workstations.c.hostname == hostname.strip().lower())

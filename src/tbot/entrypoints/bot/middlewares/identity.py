@@ -8,6 +8,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from tbot.container import Container
 from tbot.entrypoints.bot.i18n import Catalogs, t
+from tbot.entrypoints.bot.intake import Intake
 from tbot.entrypoints.bot.replies import answer
 
 
@@ -30,7 +31,13 @@ class IdentityMiddleware(BaseMiddleware):
         if sender is None or sender.is_bot:
             return None
         identify = self._container.identify_telegram_user()
-        user = await identify(sender.id, data.get("request_id", ""))
+        request_id = data.get("request_id", "")
+        intake: Intake | None = data.get("intake")
+        claim = intake.claim if intake is not None else None
+        if claim is not None and claim.sender is not None:
+            user = identify.known(sender.id, claim.sender, request_id)
+        else:
+            user = await identify(sender.id, request_id)
         data["user"] = user
         with self._catalogs.context(), self._catalogs.use_locale(user.language.value):
             if user.blocked:

@@ -14,7 +14,7 @@ from tbot.container import Container
 from tbot.domain.errors import NotFound
 from tbot.domain.identity.permissions import Permission
 from tbot.entrypoints.bot import keyboards, render
-from tbot.entrypoints.bot.filters import Verified, may
+from tbot.entrypoints.bot.filters import Inline, Verified, may
 from tbot.entrypoints.bot.i18n import t
 from tbot.entrypoints.bot.keyboards import NextPage, OpenCard, SendContact, ShowWorkstations
 from tbot.entrypoints.bot.replies import send
@@ -60,7 +60,9 @@ def directory_router(container: Container) -> Router:
         else:
             await message.answer(text, reply_markup=markup)
 
-    @router.message(F.chat.type == "private", F.text, ~F.text.startswith("/"))
+    @router.message(
+        Inline(F.chat.type == "private"), Inline(F.text), Inline(~F.text.startswith("/"))
+    )
     async def search(message: Message, user: BotUser) -> None:
         query = (message.text or "").strip()
         result = await container.search_employees()(EmployeeSearch(query, limit=PAGE), user.caller)

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineQuery, Message
 
 from tbot.application.telegram.identify import BotUser
 from tbot.container import Container
-from tbot.entrypoints.bot.filters import Verified
+from tbot.entrypoints.bot.filters import Inline, Verified
 from tbot.entrypoints.bot.i18n import t
 from tbot.entrypoints.bot.replies import answer_inline_notice
 
@@ -24,21 +24,22 @@ def verification_router(container: Container) -> Router:
     router.callback_query.filter(Verified(False))
     router.inline_query.filter(Verified(False))
 
-    @router.message(F.chat.type == "private", F.text.contains("@"))
+    @router.message(Inline(F.chat.type == "private"), Inline(F.text.contains("@")))
     async def email_given(message: Message, user: BotUser) -> None:
         email = (message.text or "").strip()
         await container.start_email_verification()(user.telegram_id, email, user.caller)
         await message.answer(t("verify.code_sent", email=email))
 
     @router.message(
-        F.chat.type == "private", F.text.func(lambda text: _CODE.match(text.replace(" ", "")))
+        Inline(F.chat.type == "private"),
+        Inline(F.text.func(lambda text: _CODE.match(text.replace(" ", "")))),
     )
     async def code_given(message: Message, user: BotUser) -> None:
         code = (message.text or "").replace(" ", "")
         verified = await container.confirm_email_verification()(user.telegram_id, code, user.caller)
         await message.answer(t("verify.done", name=verified.display_name))
 
-    @router.message(F.chat.type == "private")
+    @router.message(Inline(F.chat.type == "private"))
     async def anything_else(message: Message) -> None:
         await message.answer(t("verify.ask_email"))
 
