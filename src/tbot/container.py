@@ -26,6 +26,7 @@ from tbot.adapters.phones.normalizer import PhonenumbersNormalizer
 from tbot.adapters.postgres.directory.search import PostgresDirectorySearch
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
+from tbot.adapters.postgres.joining_sessions import JoiningSessions
 from tbot.adapters.postgres.outbox import OutboxNotifier
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from tbot.adapters.redis.access_gate import RedisAccessGate
@@ -119,6 +120,7 @@ from tbot.application.settings.resolver import SettingsResolver
 from tbot.application.telegram.handle_once import HandleUpdateOnce
 from tbot.application.telegram.identify import ChooseLanguage, IdentifyTelegramUser
 from tbot.application.telegram.retention import PurgeTelegramData
+from tbot.application.telegram.search_directory import SearchDirectory
 from tbot.domain.errors import ValidationFailed
 from tbot.domain.settings import SETTINGS, RuntimeSettings
 
@@ -426,7 +428,11 @@ class Container(containers.DeclarativeContainer):
         PhonenumbersNormalizer, default_region=runtime.provided.phone_default_region
     )
     company_timezone = providers.Callable(_company_timezone, runtime=runtime)
-    directory_search = providers.Factory(PostgresDirectorySearch, session_factory=session_factory)
+    # Inside the bot's update journal a search reads on the journal's connection.
+    directory_search = providers.Factory(
+        PostgresDirectorySearch,
+        session_factory=providers.Singleton(JoiningSessions, session_factory),
+    )
     create_employee = providers.Factory(
         CreateEmployee, uow=uow, authorizer=authorizer, phones=phones, clock=clock
     )
@@ -490,6 +496,7 @@ class Container(containers.DeclarativeContainer):
         node=config.node_id,
         log_text=runtime.provided.telegram_log_text,
     )
+    search_directory = providers.Factory(SearchDirectory, search=search_employees, uow=uow)
     identify_telegram_user = providers.Factory(
         IdentifyTelegramUser, uow=uow, default_language=runtime.provided.default_language
     )

@@ -179,3 +179,21 @@ async def test_lang_switches_every_text(world: BotWorld) -> None:
     assert (
         json.dumps(tg.commands(language_code="ru"), ensure_ascii=False).count("Моя карточка") == 1
     )
+
+
+async def test_a_search_is_audited_with_whom_it_showed(world: BotWorld) -> None:
+    ids = [
+        await add_employee(world.container, last_name="Орлова", first_name=first)
+        for first in ("Анна", "Вера")
+    ]
+    user = await _verified(world, "auditee")
+    update = world.telegram.send_message(user, "Орлова")
+    await world.replies(user, 1)
+    async with world.container.uow() as uow:
+        events = [e for e in await uow.audit.recent() if e.action == "directory.searched"]
+    [event] = events
+    assert event.actor.name == f"auditee@{DOMAIN}"
+    assert event.actor.request_id == f"tg-{update['update_id']}"
+    assert event.after is not None
+    assert sorted(event.after["shown"]) == sorted(ids)
+    assert event.after["kind"] == "name"

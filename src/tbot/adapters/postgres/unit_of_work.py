@@ -28,6 +28,11 @@ from tbot.adapters.postgres.telegram import PostgresTelegramRepository
 _SHARED: ContextVar[AsyncSession | None] = ContextVar("tbot_shared_session", default=None)
 
 
+def shared_session() -> AsyncSession | None:
+    """The session of the unit of work whose `shared()` block the current task is in."""
+    return _SHARED.get()
+
+
 class PostgresUnitOfWork:
     """One AsyncSession per `async with`; rolls back unless `commit()` was called.
     Inside another unit of work's `shared()` block it works on a savepoint of that one's

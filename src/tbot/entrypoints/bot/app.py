@@ -39,8 +39,9 @@ def build_runner(container: Container, token: str) -> BotRunner:
     runtime = container.runtime()
     bot = create_bot(token, runtime.telegram_api_url)
     catalogs = load_catalogs(language_for(None, runtime.default_language))
-    # At most two pooled connections per update (its journal, a search) and the pool grows to
-    # twice its size: as many updates at once as its size always fit.
+    # One pooled connection per update (its journal; a search joins it): as many updates at
+    # once as the pool's size keep the pool from overflowing (an overflow connection is
+    # opened and closed again for every use).
     return BotRunner(
         bot,
         build_dispatcher(container, catalogs),

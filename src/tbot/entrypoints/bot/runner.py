@@ -76,9 +76,9 @@ class BotRunner:
         self._poll_timeout_s = poll_timeout_s
         self._allowed = dispatcher.resolve_used_update_types()
         self._stopping = asyncio.Event()
-        # An update keeps a pooled connection for its journal until its reply is sent, and a
-        # search reads on a second one. With more updates at once than the pool's size, each
-        # would hold one and wait for another until the pool gives up (30 s, then an apology).
+        # An update keeps a pooled connection for its journal until its reply is sent (its
+        # reads join it). With more updates at once than the pool's size, the pool would
+        # overflow: connections opened and closed for each use, or waited for.
         self._handling = asyncio.Semaphore(max_concurrent_updates)
         self._loop: asyncio.Task[None] | None = None
         self._finishing: asyncio.Future[None] | None = None

@@ -65,7 +65,7 @@ def directory_router(container: Container) -> Router:
     )
     async def search(message: Message, user: BotUser) -> None:
         query = (message.text or "").strip()
-        result = await container.search_employees()(EmployeeSearch(query, limit=PAGE), user.caller)
+        result = await container.search_directory()(EmployeeSearch(query, limit=PAGE), user.caller)
         await show_results(message, query, result, user, edit=False)
 
     @router.callback_query(NextPage.filter())
@@ -75,7 +75,7 @@ def directory_router(container: Container) -> Router:
             await query.answer(t("search.expired"), show_alert=True)
             return
         after = (callback_data.score, callback_data.last_id)
-        result = await container.search_employees()(
+        result = await container.search_directory()(
             EmployeeSearch(text, limit=PAGE, after=after), user.caller
         )
         await query.answer()
@@ -134,7 +134,7 @@ def directory_router(container: Container) -> Router:
         if not query:
             await message.answer(t("whois.usage"))
             return
-        result = await container.search_employees()(
+        result = await container.search_directory()(
             EmployeeSearch(query, limit=WHOIS_LIMIT), user.caller
         )
         if not result.hits:

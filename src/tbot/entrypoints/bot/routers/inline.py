@@ -35,7 +35,7 @@ def inline_router(container: Container) -> Router:
         if not text:
             await answer_inline_notice(query, t("inline.type_query"))
             return
-        result = await container.search_employees()(
+        result = await container.search_directory()(
             EmployeeSearch(text, limit=INLINE_LIMIT), user.caller
         )
         hits = [hit.employee for hit in result.hits]
