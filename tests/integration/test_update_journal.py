@@ -15,6 +15,8 @@ from tbot.container import Container
 from tbot.domain.actor import Channel
 from tbot.domain.errors import ValidationFailed
 from tbot.domain.identity.caller import Caller
+from tbot.domain.identity.permissions import Permission
+from tbot.domain.identity.users import User
 from tbot.domain.telegram.updates import InboundUpdate, TelegramChat, TelegramProfile, UpdateKind
 
 ALICE = TelegramProfile(telegram_id=5001, first_name="Alice", username="alice")
@@ -139,3 +141,38 @@ async def test_the_purge_forgets_handled_updates_after_72_hours_and_messages_aft
     container.clock.reset_override()
     audit = "SELECT count(*) FROM core.audit_log WHERE action='telegram.purged'"
     assert await _count(connection, audit) == 3
+
+
+async def test_the_record_says_who_the_sender_is(container: Container) -> None:
+    async with container.handle_update_once()(_update(20)) as stranger:
+        assert stranger.sender is not None
+        assert stranger.sender.account is None
+        await container.choose_language()(ALICE.telegram_id, "en", CALLER)
+
+    async with container.uow() as uow:
+        await uow.users.add(
+            User(
+                id=None,
+                display_name="Alice",
+                email="alice@corp.example",
+                roles=("employee",),
+                telegram_id=ALICE.telegram_id,
+                employee_id=77,
+            )
+        )
+        await uow.commit()
+    async with container.handle_update_once()(_update(21)) as known:
+        pass
+    assert known.sender is not None
+    assert known.sender.chosen_language == "en"
+    account = known.sender.account
+    assert account is not None
+    assert (account.email, account.employee_id, account.roles) == (
+        "alice@corp.example",
+        77,
+        ("employee",),
+    )
+    assert Permission.DIRECTORY_READ in account.permissions
+    assert not account.blocked
+    async with container.handle_update_once()(_update(21)) as again:
+        assert not again.fresh

@@ -197,3 +197,28 @@ async def test_a_search_is_audited_with_whom_it_showed(world: BotWorld) -> None:
     assert event.after is not None
     assert sorted(event.after["shown"]) == sorted(ids)
     assert event.after["kind"] == "name"
+
+
+async def test_a_role_change_and_a_block_count_from_the_next_message(world: BotWorld) -> None:
+    """Identity is read with each update's record, never cached: a change made anywhere
+    (another node, the web admin) holds for the very next message."""
+    await _seed_network(world)
+    tg = world.telegram
+    user = await _verified(world, "changing")
+    tg.send_message(user, "/whois 10.1.2.7")
+    [refused] = await world.replies(user, 1)
+    assert refused.text == "У вас нет прав на это."
+
+    async with world.container.uow() as uow:
+        account = await uow.users.by_telegram_id(user.id)
+    assert account is not None
+    assert account.id is not None
+    await world.container.set_user_roles()(account.id, ("it_staff",), OPERATOR)
+    tg.send_message(user, "/whois 10.1.2.7")
+    [whois] = await world.replies(user, 1)
+    assert "Сидорова Анна" in whois.text
+
+    await world.container.set_telegram_blocked()(user.id, True, OPERATOR)
+    tg.send_message(user, "Сидорова")
+    [blocked] = await world.replies(user, 1)
+    assert blocked.text == "Доступ к боту закрыт администратором."
