@@ -18,7 +18,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from tbot.adapters.telegram.session import KeepingSession
+from tbot.adapters.telegram.session import BotApiSession
 from tbot.application.ports.notifications import (
     DeliveryDeferred,
     DeliveryRefused,
@@ -74,7 +74,7 @@ class AiogramMessageSender:
             token = await self._token()
             if not token:
                 raise DeliveryRefused("no bot token configured")
-            session = KeepingSession(api=TelegramAPIServer.from_base(self._api_url.rstrip("/")))
+            session = BotApiSession(api=TelegramAPIServer.from_base(self._api_url.rstrip("/")))
             self._bot = Bot(token, session=session, default=DefaultBotProperties(
                 parse_mode=ParseMode.HTML, link_preview_is_disabled=True))  # fmt: skip
         return self._bot

@@ -10,7 +10,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from tbot.adapters.telegram.session import KeepingSession
+from tbot.adapters.telegram.session import BotApiSession
 from tbot.container import Container
 from tbot.domain.telegram.language import language_for
 from tbot.entrypoints.bot.commands import register_commands
@@ -23,7 +23,7 @@ from tbot.entrypoints.bot.runner import BotRunner
 def create_bot(token: str, api_url: str) -> Bot:
     """Every message goes out as HTML (our renderers escape every value); link previews off,
     a card's email or site must not unfurl."""
-    session = KeepingSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
+    session = BotApiSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
     session.middleware(WaitOutRetryAfter())
     return Bot(
         token,
