@@ -176,3 +176,15 @@ async def test_the_record_says_who_the_sender_is(container: Container) -> None:
     assert not account.blocked
     async with container.handle_update_once()(_update(21)) as again:
         assert not again.fresh
+
+
+async def test_a_senders_new_name_is_kept_at_once(
+    container: Container, connection: AsyncConnection
+) -> None:
+    async with container.handle_update_once()(_update(30)):
+        pass
+    renamed = replace(_update(31), sender=replace(ALICE, username="alice_w"))
+    async with container.handle_update_once()(renamed):
+        pass
+    stored = "SELECT count(*) FROM telegram.users WHERE username = 'alice_w'"
+    assert await _count(connection, stored) == 1

@@ -34,7 +34,9 @@ LEFT JOIN core.users u ON u.telegram_id = :telegram_id
 
 # One round trip per update: the claim, and only for a new update the sender, the chat and
 # the log line; and who the sender is (read before this statement's writes, which change
-# nothing of it). A repeat writes nothing (every arm but the claim waits for it).
+# nothing of it). A repeat writes nothing (every arm but the claim waits for it). A sender's
+# or chat's row is rewritten only when it changed, or to move its last_seen on after a
+# minute: not twice per message of someone chatting.
 _CLAIM = """
 WITH claim AS (
     INSERT INTO telegram.processed_updates (bot_id, update_id, node)
@@ -49,6 +51,10 @@ WITH claim AS (
         username = EXCLUDED.username, first_name = EXCLUDED.first_name,
         last_name = EXCLUDED.last_name, language_code = EXCLUDED.language_code,
         last_seen = now()
+    WHERE (users.username, users.first_name, users.last_name, users.language_code)
+          IS DISTINCT FROM
+          (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.language_code)
+       OR users.last_seen < now() - interval '1 minute'
 ), place AS (
     INSERT INTO telegram.chats (chat_id, type, title, username)
     SELECT :chat_id, :chat_type, :chat_title, :chat_username
@@ -56,6 +62,9 @@ WITH claim AS (
     ON CONFLICT (chat_id) DO UPDATE SET
         type = EXCLUDED.type, title = EXCLUDED.title, username = EXCLUDED.username,
         last_seen = now()
+    WHERE (chats.type, chats.title, chats.username)
+          IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.title, EXCLUDED.username)
+       OR chats.last_seen < now() - interval '1 minute'
 ), logged AS (
     INSERT INTO telegram.inbound_messages (bot_id, update_id, chat_id, telegram_id, kind, text)
     SELECT :bot_id, :update_id, :chat_id, :telegram_id, :kind, :text
