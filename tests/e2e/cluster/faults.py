@@ -39,6 +39,7 @@ class FaultRecord:
     polls_after_resume: int | None = None  # stop: getUpdates by the resumed node
     lease_lost_logged: bool | None = None  # stop: its log says it stopped leading
     fenced_refused_logged: int = 0  # stop: fenced_write_refused lines in its log since
+    ticks_after_resume: int | None = None  # stop: periodic ticks the resumed node enqueued
     polls_while_redis_down: int | None = None  # redis: polls started once no lease could hold
     health_while_redis_down: str | None = None  # redis: "<status code> <status>"
     notes: list[str] = field(default_factory=list)
@@ -123,6 +124,7 @@ async def stop(cluster: Cluster, timing: Timing) -> FaultRecord:
     said = _read_from(log, seen)
     record.lease_lost_logged = any(event in said for event in LEASE_LOST_EVENTS)
     record.fenced_refused_logged = said.count("fenced_write_refused")
+    record.ticks_after_resume = said.count("periodic_ticks_enqueued")
     return record
 
 

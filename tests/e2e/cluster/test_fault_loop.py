@@ -39,6 +39,7 @@ async def test_a_short_fault_loop_loses_nothing_and_never_polls_twice(
     assert all(n <= 1 for n in report.duplicates_per_fault.values()), summary
     for stopped in (r for r in records if r.kind == "stop"):
         assert stopped.polls_after_resume == 0, summary  # confirms no offset either
+        assert stopped.ticks_after_resume == 0, summary  # and enqueues no periodic job
         assert stopped.lease_lost_logged, summary
     for outage in (r for r in records if r.kind == "redis"):
         assert outage.polls_while_redis_down == 0, summary

@@ -82,8 +82,9 @@ class Metrics:
         )
         self.fenced_writes_refused = Counter(
             "tbot_fenced_writes_refused",
-            "Leader-only writes PostgreSQL refused because a newer fencing token had been seen",
-            ["lease"],
+            "Leader-only writes refused: by PostgreSQL (a newer fencing token had been seen) or "
+            "by the writer's own clock (its lease had run out)",
+            ["lease", "by"],
             registry=self.registry,
         )
 

@@ -96,6 +96,19 @@ leadership = Table(
     schema="cluster",
 )
 
+# The last tick of each periodic job the leader has put in the outbox: written with the fencing
+# token in the same transaction, so a tick is enqueued once however leadership moves.
+periodic_ticks = Table(
+    "periodic_ticks",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_tick", DateTime(timezone=True), nullable=False),
+    Column("holder", Text, nullable=False),
+    Column("fencing_token", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema="cluster",
+)
+
 # Jobs written in the same transaction as the change that causes them; a relay on every
 # node moves them to arq (see PostgresOutbox). Relayed rows are purged after a day.
 outbox = Table(
