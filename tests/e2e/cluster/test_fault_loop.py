@@ -41,6 +41,9 @@ async def test_a_short_fault_loop_loses_nothing_and_never_polls_twice(
         assert stopped.polls_after_resume == 0, summary  # confirms no offset either
         assert stopped.ticks_after_resume == 0, summary  # and enqueues no periodic job
         assert stopped.lease_lost_logged, summary
+        # Its own clock refused its first leader-only write: in its log and on its counter.
+        assert stopped.fenced_refused_logged >= 1, summary
+        assert stopped.refusals_counted >= 1, summary
     for outage in (r for r in records if r.kind == "redis"):
         assert outage.polls_while_redis_down == 0, summary
         # Degraded, not failing: the API serves reads from PostgreSQL meanwhile.

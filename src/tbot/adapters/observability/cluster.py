@@ -46,6 +46,16 @@ class LoggedLeadershipEvents:
         self._renew_failing = True
         _log.warning("lease_renewal_failed", lease=lease.name, token=lease.token, error=error)
 
+    def ran_out(self, lease: Lease) -> None:
+        self._metrics.fenced_writes_refused.labels(lease.name, "own_clock").inc()
+        _log.warning(
+            "fenced_write_refused",
+            by="own_clock",
+            write="lease renewal",
+            lease=lease.name,
+            token=lease.token,
+        )
+
     def campaign_failed(self, error: str) -> None:
         # Every node retries twice a second while Redis is away: say it once.
         if not self._campaign_failing:

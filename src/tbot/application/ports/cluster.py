@@ -92,6 +92,12 @@ class LeadershipEvents(Protocol):
 
     def renew_failed(self, lease: Lease, error: str) -> None: ...
 
+    def ran_out(self, lease: Lease) -> None:
+        """The lease ran out by this node's own clock before a renewal got through (the node
+        was paused, or Redis did not answer in time): the renewal, a leader-only write, is
+        refused by the node itself, and it steps down."""
+        ...
+
     def campaign_failed(self, error: str) -> None: ...
 
     def campaign_answered(self) -> None:
