@@ -12,6 +12,8 @@ Every kind first finds candidate employees through an index of its own, then ran
   employee, each to a token of its own; the planner orders the join from the statistics.
   The typos are a second statement, run only when the exact and prefix one leaves the page
   short (and, with an initial, nobody matched the other words exactly: `settling_score`).
+  On a one-word query's first page, each close word's employees come from an ordered walk
+  of the (token, employee_id) index, cut at the page size (`_first_bearers`).
 - PHONE: employees.phone_keys holds each phone's digits reversed; "ends with" is a prefix
   range on the reversed digits. Numbers of 10+ digits compare by their last 10, so
   +7 495…, 8 495… and 495… are the same number.
@@ -393,7 +395,11 @@ def _matches(shape: _Shape) -> Select[Any]:
     """(employee_id, score, matched), one row per matching employee, before filters."""
     kind = shape.kind
     if kind is SearchKind.NAME:
-        return _name_matches(shape.detail, typos=shape.typos)
+        # one word, first page: each close word's employees are cut at the page size
+        first_of_each = shape.typos and len(shape.detail) == 1 and not shape.paged
+        return _name_matches(
+            shape.detail, typos=shape.typos, first_of_each=shape.where if first_of_each else None
+        )
     if kind is SearchKind.PHONE:
         return _phone_matches(*shape.detail)
     if kind is SearchKind.HOSTNAME:
@@ -475,7 +481,9 @@ def _reading(word: int, reading: int) -> str:
     return f"w{word}r{reading}"
 
 
-def _name_matches(words: Sequence[Sequence[int]], *, typos: bool) -> Select[Any]:
+def _name_matches(
+    words: Sequence[Sequence[int]], *, typos: bool, first_of_each: EmployeeFilter | None = None
+) -> Select[Any]:
     """The matching tokens of every typed word (`_word_matches`), joined on the employee: an
     employee matches when every word matches a token of its own, no two words the same
     token ("Иван Иванов" needs two names, not one Иванов read twice). The score is that of
@@ -487,7 +495,9 @@ def _name_matches(words: Sequence[Sequence[int]], *, typos: bool) -> Select[Any]
     Initials are the exception (`_initial_of`): they are looked up per employee the other
     words found."""
     order = sorted(range(len(words)), key=lambda i: _is_initial(words[i]))
-    first = _word_matches(order[0], words[order[0]], typos=typos).subquery(f"word{order[0]}")
+    first = _word_matches(
+        order[0], words[order[0]], typos=typos, first_of_each=first_of_each
+    ).subquery(f"word{order[0]}")
     matches: list[FromClause] = [first]
     joined: FromClause = first
     conditions: list[ColumnElement[bool]] = []
@@ -545,7 +555,13 @@ def _readings(term: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for r in folded if r))
 
 
-def _word_matches(word: int, lengths: Sequence[int], *, typos: bool) -> CompoundSelect[Any]:
+def _word_matches(
+    word: int,
+    lengths: Sequence[int],
+    *,
+    typos: bool,
+    first_of_each: EmployeeFilter | None = None,
+) -> CompoundSelect[Any]:
     """(employee_id, part, token, score) of every token one typed word matches, as one arm
     per index use: the text_pattern_ops btree ranges of all readings together (exact 1.0,
     prefix or initial 0.8), and with `typos` the lexicon's trigram GIN index once per reading
@@ -564,12 +580,49 @@ def _word_matches(word: int, lengths: Sequence[int], *, typos: bool) -> Compound
         if not typos or length < MIN_TYPO_LENGTH:
             continue
         close = _close_words(reading).subquery(f"close{word}_{j}")
+        if first_of_each is not None:
+            arms.append(_first_bearers(close, f"{word}_{j}", names, lengths, first_of_each))
+            continue
         arms.append(
             select(*columns, close.c.score)
             .select_from(close.join(name_tokens, token == close.c.token))
             .where(not_(in_ranges))
         )
     return union_all(*arms)
+
+
+def _first_bearers(
+    close: FromClause,
+    label: str,
+    names: Sequence[str],
+    lengths: Sequence[int],
+    where: EmployeeFilter,
+) -> Select[Any]:
+    """The typo arm of a one-word query's first page: per close word, only its first `limit`
+    bearers in id order who pass the filters, from an ordered walk of the (token, employee_id)
+    index, instead of all of them ("сергеова" -> сергеевна: thousands of patronymics).
+
+    The page is the same: everyone a close word scores shares that word's score, so a bearer
+    who is not among its first `limit` has `limit` others before them in (score desc, id asc)
+    order, each scoring at least as much through that word. A cursor breaks the argument
+    (those others may sit on earlier pages), so later pages take every bearer."""
+    tokens = name_tokens.alias(f"tokens{label}")
+    bearers = (
+        select(tokens.c.employee_id, tokens.c.part, tokens.c.token)
+        .join(employees, employees.c.id == tokens.c.employee_id)
+        .where(
+            tokens.c.token == close.c.token,
+            not_(_in_ranges(tokens, names, lengths)),
+            *filter_conditions(where),
+        )
+        .order_by(tokens.c.employee_id)
+        .limit(_bound("limit", Integer))
+        .correlate(close)
+        .lateral(f"first{label}")
+    )
+    return select(
+        bearers.c.employee_id, bearers.c.part, bearers.c.token, close.c.score
+    ).select_from(close.join(bearers, true()))
 
 
 def _close_words(reading: BindParameter[Any]) -> Select[Any]:
