@@ -10,8 +10,11 @@ Every kind first finds candidate employees through an index of its own, then ran
   index of employees.name_lexicon, the distinct tokens (`token % r`, one arm per reading),
   whose close words then find their employees by exact token. The words are joined on the
   employee, each to a token of its own; the planner orders the join from the statistics.
-  The typos are a second statement, run only when the exact and prefix one leaves the page
-  short (and, with an initial, nobody matched the other words exactly: `settling_score`).
+  Whole words are looked up first, alone: when they fill the page it is the page (any
+  prefix scores less), and a common surname ("Иванов С.": 6,000 tokens begin with иванов,
+  1,800 are it) costs a third. The typos are a further statement, run only when the exact
+  and prefix one leaves the page short (and, with an initial, nobody matched the other
+  words exactly: `settling_score`).
   On a one-word query's first page, each close word's employees come from an ordered walk
   of the (token, employee_id) index, cut at the page size (`_first_bearers`).
 - PHONE: employees.phone_keys holds each phone's digits reversed; "ends with" is a prefix
@@ -129,7 +132,7 @@ class PostgresDirectorySearch:
         steps = self.driver_sql(plan)
         if not steps:
             return []
-        enough = Enough(plan.limit, settling_score(plan))
+        enough = step_rules(plan)
         try:
             rows = await self._run(steps, enough)
         except DBAPIError as error:
@@ -143,7 +146,7 @@ class PostgresDirectorySearch:
             for row in rows
         ]
 
-    async def _run(self, steps: Sequence[DriverSql], enough: Enough) -> Sequence[Any]:
+    async def _run(self, steps: Sequence[DriverSql], enough: Sequence[Enough]) -> Sequence[Any]:
         """The steps in turn, until one answers (see `statements`), in a transaction that is
         rolled back: it only scopes the SET LOCAL settings."""
         async with self._session_factory() as session:
@@ -177,10 +180,11 @@ class PostgresDirectorySearch:
 
     def statements(self, plan: SearchPlan) -> list[Select[Any]]:
         """The statements `search(plan)` runs, with the plan's values bound, in turn: the
-        first that is `Enough` answers, else the last; none when the plan cannot match
-        anyone.
+        first that is `Enough` (`step_rules`) answers, else the last; none when the plan
+        cannot match anyone.
 
-        A name is looked up exactly and by prefix first; only when that leaves the page
+        A name is looked up by whole words first: a full page of them is the page (a
+        prefix scores less). Then exactly and by prefix; only when that leaves the page
         short does a second statement, the same plus the typos (the trigram index), answer
         instead. The costly similarity recheck then runs only for queries that need it
         ("Степанова" matches hundreds as typed). A typo scores below any exact or prefix
@@ -213,14 +217,14 @@ class Enough:
         return self.settles is not None and bool(rows) and rows[0]["score"] >= self.settles
 
 
-async def _read(driver: Any, steps: Sequence[DriverSql], enough: Enough) -> Sequence[Any]:
+async def _read(driver: Any, steps: Sequence[DriverSql], enough: Sequence[Enough]) -> Sequence[Any]:
     transaction = driver.transaction()
     await transaction.start()
     try:
         await driver.execute(TUNING.text, *TUNING.args)
-        for sql in steps:
+        for sql, answers in zip(steps, enough, strict=True):
             rows: Sequence[Any] = await driver.fetch(sql.text, *sql.args)
-            if enough(rows):
+            if answers(rows):
                 break
         return rows
     finally:
@@ -250,6 +254,15 @@ def settling_score(plan: SearchPlan) -> float | None:
     if not initials or initials == len(words):
         return None
     return (len(words) - initials) * EXACT + initials * NAME_PREFIX - 1e-9
+
+
+def step_rules(plan: SearchPlan) -> list[Enough]:
+    """The `Enough` of each statement of `statements(plan)`, in turn. A name's exact step
+    answers only with a full page: a short one leaves room for prefixes, which the next
+    step adds below it (an initial's settling score, reached by exact words alone, says
+    nothing about them)."""
+    settles = settling_score(plan)
+    return [Enough(plan.limit, None if shape.exact else settles) for shape, _ in _steps(plan)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +345,7 @@ class _Shape:
     where: EmployeeFilter
     paged: bool  # a cursor to continue after
     typos: bool = False  # NAME: the trigram arms too
+    exact: bool = False  # NAME: whole words only (initials aside)
 
 
 def _steps(plan: SearchPlan) -> list[tuple[_Shape, dict[str, Any]]]:
@@ -348,6 +362,8 @@ def _steps(plan: SearchPlan) -> list[tuple[_Shape, dict[str, Any]]]:
         values["after_score"], values["after_id"] = plan.after
     shape = _Shape(plan.kind, detail, plan.where, plan.after is not None)
     steps = [(shape, values)]
+    if plan.kind is SearchKind.NAME and not all(_is_initial(word) for word in detail):
+        steps.insert(0, (replace(shape, exact=True), values))
     if plan.kind is SearchKind.NAME and any(MIN_TYPO_LENGTH in word for word in detail):
         steps.append((replace(shape, typos=True), values))
     return steps
@@ -398,7 +414,10 @@ def _matches(shape: _Shape) -> Select[Any]:
         # one word, first page: each close word's employees are cut at the page size
         first_of_each = shape.typos and len(shape.detail) == 1 and not shape.paged
         return _name_matches(
-            shape.detail, typos=shape.typos, first_of_each=shape.where if first_of_each else None
+            shape.detail,
+            typos=shape.typos,
+            exact=shape.exact,
+            first_of_each=shape.where if first_of_each else None,
         )
     if kind is SearchKind.PHONE:
         return _phone_matches(*shape.detail)
@@ -482,7 +501,11 @@ def _reading(word: int, reading: int) -> str:
 
 
 def _name_matches(
-    words: Sequence[Sequence[int]], *, typos: bool, first_of_each: EmployeeFilter | None = None
+    words: Sequence[Sequence[int]],
+    *,
+    typos: bool,
+    exact: bool = False,
+    first_of_each: EmployeeFilter | None = None,
 ) -> Select[Any]:
     """The matching tokens of every typed word (`_word_matches`), joined on the employee: an
     employee matches when every word matches a token of its own, no two words the same
@@ -496,7 +519,7 @@ def _name_matches(
     words found."""
     order = sorted(range(len(words)), key=lambda i: _is_initial(words[i]))
     first = _word_matches(
-        order[0], words[order[0]], typos=typos, first_of_each=first_of_each
+        order[0], words[order[0]], typos=typos, exact=exact, first_of_each=first_of_each
     ).subquery(f"word{order[0]}")
     matches: list[FromClause] = [first]
     joined: FromClause = first
@@ -507,7 +530,7 @@ def _name_matches(
             match: FromClause = _initial_of(first, i, words[i])
             joined = joined.join(match, true())
         else:
-            match = _word_matches(i, words[i], typos=typos).subquery(f"word{i}")
+            match = _word_matches(i, words[i], typos=typos, exact=exact).subquery(f"word{i}")
             joined = joined.join(match, match.c.employee_id == first.c.employee_id)
         conditions.extend(
             tuple_(match.c.part, match.c.token) != tuple_(other.c.part, other.c.token)
@@ -560,19 +583,23 @@ def _word_matches(
     lengths: Sequence[int],
     *,
     typos: bool,
+    exact: bool = False,
     first_of_each: EmployeeFilter | None = None,
 ) -> CompoundSelect[Any]:
     """(employee_id, part, token, score) of every token one typed word matches, as one arm
     per index use: the text_pattern_ops btree ranges of all readings together (exact 1.0,
-    prefix or initial 0.8), and with `typos` the lexicon's trigram GIN index once per reading
-    (similarity x 0.7, `_close_words`) for the tokens no range took. One arm per reading
-    keeps each similarity to that reading alone: a wrong-layout reading such as
+    prefix or initial 0.8; with `exact`, whole words only), and with `typos` the lexicon's
+    trigram GIN index once per reading (similarity x 0.7, `_close_words`) for the tokens no
+    range took. One arm per reading keeps each similarity to that reading alone: a
+    wrong-layout reading such as
     "шмфтщм" costs its index probe, not a trigram comparison with every "иванович" another
     reading found."""
     names = [_reading(word, j) for j in range(len(lengths))]
     readings = [_bound(name) for name in names]
     token = name_tokens.c.token
     columns = (name_tokens.c.employee_id, name_tokens.c.part, token)
+    if exact and not _is_initial(lengths):
+        return union_all(select(*columns, _score(EXACT).label("score")).where(token.in_(readings)))
     exact_or_prefix = case((token.in_(readings), _score(EXACT)), else_=_score(NAME_PREFIX))
     in_ranges = _in_ranges(name_tokens, names, lengths)
     arms = [select(*columns, exact_or_prefix.label("score")).where(in_ranges)]
