@@ -364,11 +364,14 @@ name_tokens = Table(
     Column("part", Text, nullable=False),  # last | first | middle: initials match first/middle
     Column("token", Text, nullable=False),
     PrimaryKeyConstraint("employee_id", "part", "token"),
-    # exact and prefix (~>=~ / ~<~ ranges)
+    # exact and prefix (~>=~ / ~<~ ranges); a close word's bearers in id order, index-only
+    # (typos, migration 0008)
     Index(
         "ix_name_tokens_token_pattern",
         "token",
+        "employee_id",
         postgresql_ops={"token": "text_pattern_ops"},
+        postgresql_include=["part"],
     ),
     # typos go through name_lexicon; the token's statistics sample is raised by migration
     # 0006 (common surnames: the planner's join order depends on their real share)
