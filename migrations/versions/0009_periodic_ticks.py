@@ -1,7 +1,7 @@
 """Cluster: the last tick the leader enqueued for each periodic job.
 
 Revision ID: 0009_periodic_ticks
-Revises: 0007_outbox
+Revises: 0008_directory_speed
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_periodic_ticks"
-down_revision: str | None = "0007_outbox"
+down_revision: str | None = "0008_directory_speed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
