@@ -862,10 +862,10 @@ def adapter_plans(query: str) -> Iterator[SearchPlan]:
 @dataclass(frozen=True)
 class RawCall:
     """One call of the adapter: its statements in turn, the first that is enough (the
-    adapter's own rule) answers, else the last."""
+    adapter's own rule for that statement) answers, else the last."""
 
     statements: tuple[Sql, ...]
-    enough: search_adapter.Enough
+    enough: tuple[search_adapter.Enough, ...]  # one per statement
 
 
 @dataclass(frozen=True)
@@ -887,8 +887,7 @@ def raw_query(query: str) -> RawQuery:
         if statements != sent:
             raise BenchmarkError(f"{query!r}: the adapter sends other SQL than statements()")
         if statements:
-            enough = search_adapter.Enough(plan.limit, search_adapter.settling_score(plan))
-            calls.append(RawCall(statements, enough))
+            calls.append(RawCall(statements, tuple(search_adapter.step_rules(plan))))
     assert first is not None
     return RawQuery(first, tuple(calls))
 
@@ -909,10 +908,10 @@ class RawSearch:
             await transaction.start()
             try:
                 await self._connection.fetch(self._tuning.text, *self._tuning.args)
-                for sql in call.statements:
+                for sql, enough in zip(call.statements, call.enough, strict=True):
                     rows = await self._connection.fetch(sql.text, *sql.args)
                     ids = [row["id"] for row in rows]
-                    if call.enough(rows):  # the page and one more row, or a settled name
+                    if enough(rows):  # the page and one more row, or a settled name
                         break
             finally:
                 await transaction.rollback()

@@ -52,6 +52,7 @@ from tbot.adapters.telegram.sender import AiogramMessageSender
 from tbot.application.cluster.cluster_view import ViewCluster
 from tbot.application.cluster.leadership import Leadership
 from tbot.application.cluster.list_nodes import ListNodes
+from tbot.application.cluster.periodic import EnqueueDueTicks
 from tbot.application.cluster.prove_leadership import ProveLeadership
 from tbot.application.cluster.record_heartbeat import NodeIdentity, RecordHeartbeat
 from tbot.application.directory.cards import GetEmployeeCards, GetMyCard
@@ -244,11 +245,12 @@ class Container(containers.DeclarativeContainer):
     session_factory = providers.Singleton(create_session_factory, engine)
     redis = providers.Resource(_redis, url=config.redis_url, resolve_secret=resolve_secret)
 
+    fencing_refusals = providers.Singleton(FencingRefusals, metrics=metrics)
     uow = providers.Factory(
         PostgresUnitOfWork,
         session_factory=session_factory,
         node=config.node_id,
-        on_fenced=providers.Singleton(FencingRefusals, metrics=metrics),
+        on_fenced=fencing_refusals,
     )
     settings_resolver = providers.Factory(
         SettingsResolver, secrets=secret_store, environment=environment
@@ -486,6 +488,8 @@ class Container(containers.DeclarativeContainer):
     list_workstations = providers.Factory(ListWorkstations, uow=uow, authorizer=authorizer)
 
     prove_leadership = providers.Factory(ProveLeadership, uow=uow)
+    # The schedules come from the caller (entrypoints/worker/schedules.py).
+    enqueue_due_ticks = providers.Factory(EnqueueDueTicks, uow=uow, clock=clock)
     employee_cards = providers.Factory(GetEmployeeCards, uow=uow, authorizer=authorizer)
     my_card = providers.Factory(GetMyCard, uow=uow, cards=employee_cards)
 

@@ -71,7 +71,10 @@ class Node:
         except httpx.TransportError:
             return None
 
-    def wait_for_health(self, status: int, timeout: float = 120.0) -> httpx.Response:
+    def wait_for_health(
+        self, status: int, timeout: float = 120.0, said: str | None = None
+    ) -> httpx.Response:
+        """Until /health answers `status` (and, if given, its body's status is `said`)."""
         deadline = time.monotonic() + timeout
         last: httpx.Response | None = None
         while time.monotonic() < deadline:
@@ -81,7 +84,7 @@ class Node:
                     f"tbot up exited with {self.process.returncode}:\n{self.output()}"
                 )
             last = self.health()
-            if last is not None and last.status_code == status:
+            if last is not None and _answers(last, status, said):
                 return last
             time.sleep(0.1)
         body = last.text if last is not None else "no answer"
@@ -116,3 +119,9 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+def _answers(response: httpx.Response, status: int, said: str | None) -> bool:
+    return response.status_code == status and (
+        said is None or response.json().get("status") == said
+    )

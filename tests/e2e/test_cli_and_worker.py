@@ -3,6 +3,7 @@ taking a job, the heartbeat in the cluster view."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
 from tbot.adapters.postgres.migrations import head_revision
-from tbot.entrypoints.worker.runner import queue_name
+from tbot.entrypoints.worker.runner import MAX_TRIES, queue_name
 from tests.e2e.node import Node, cli, tbot_env
 
 
@@ -25,6 +26,24 @@ def external_env(database_url: str, redis_url: str, tmp_path: Path, **extra: str
         TBOT_REDIS_URL=redis_url,
         **extra,
     )
+
+
+async def _failed_job(redis_url: str, namespace: str) -> str:
+    """A notification whose payload cannot be read, on its last try: it fails for good."""
+    pool = await create_pool(RedisSettings.from_dsn(redis_url))
+    try:
+        job = await pool.enqueue_job(
+            "send_notification",
+            "not a notification",
+            _queue_name=queue_name(namespace),
+            _job_try=MAX_TRIES,
+        )
+        assert job is not None
+        with contextlib.suppress(Exception):
+            await job.result(timeout=30)
+        return job.job_id
+    finally:
+        await pool.aclose()
 
 
 def test_db_commands_move_the_schema(
@@ -73,6 +92,19 @@ async def test_worker_runs_jobs_and_the_node_shows_in_the_cluster(
             await pool.aclose()
         assert result["node"] == "n-7"
         assert result["note"] == "hello"
+        failing = await _failed_job(redis_url, namespace)
+
+        # The operator sees the failed job and runs it again, from the CLI.
+        listed = cli(env, "jobs", "failed")
+        assert listed.returncode == 0, listed.stderr
+        assert failing in listed.stdout
+        assert "send_notification" in listed.stdout
+        again = cli(env, "jobs", "retry", failing)
+        assert again.returncode == 0, again.stderr
+        assert "Queued again as" in again.stdout
+        assert failing not in cli(env, "jobs", "failed").stdout
+        unknown = cli(env, "jobs", "retry", "no-such-job")
+        assert unknown.returncode != 0
 
         metrics = httpx.get(f"{node.base_url}/metrics", timeout=5).text
         assert 'tbot_jobs_total{function="ping",outcome="succeeded"} 1.0' in metrics

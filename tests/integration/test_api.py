@@ -40,8 +40,8 @@ async def test_health_reports_every_dependency(client: httpx.AsyncClient) -> Non
     assert response.headers["x-request-id"]
 
 
-class DownRedis:
-    name = "redis"
+class DownDatabase:
+    name = "database"
     required = True
 
     async def check(self) -> DependencyStatus:
@@ -51,7 +51,7 @@ class DownRedis:
 async def test_health_is_503_naming_the_failing_dependency(container: Container) -> None:
     real: CheckHealth = container.check_health()
     failing = CheckHealth(
-        [container.database_check(), DownRedis()],
+        [DownDatabase(), container.redis_check()],
         container.clock(),
         node_id="test-node",
         version="0",
@@ -66,8 +66,8 @@ async def test_health_is_503_naming_the_failing_dependency(container: Container)
         container.check_health.reset_last_overriding()
     assert real is not failing
     assert response.status_code == 503
-    assert response.json()["failing"] == ["redis"]
-    assert response.json()["dependencies"]["redis"]["state"] == DependencyState.DOWN.value
+    assert response.json()["failing"] == ["database"]
+    assert response.json()["dependencies"]["database"]["state"] == DependencyState.DOWN.value
 
 
 async def test_health_never_shows_a_secret(container: Container) -> None:

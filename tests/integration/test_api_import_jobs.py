@@ -4,11 +4,13 @@ outcome, run by a real arq worker; a refused file reports every bad cell and wri
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tbot.application.ports.import_jobs import ImportStatus
 from tbot.container import Container
 from tbot.entrypoints.api.app import create_asgi
 from tests.conftest import run_jobs_until_idle
@@ -77,6 +79,30 @@ async def test_a_refused_import_job_names_every_bad_cell_and_writes_nothing(
     ]
     assert failed["created"] is None
     assert await total(client, it_staff) == 0
+
+
+async def test_a_job_that_broke_runs_again_when_retried(
+    client: httpx.AsyncClient,
+    it_staff: dict[str, str],
+    container: Container,
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    staff = workbook(tmp_path / "staff.xlsx", directory_rows(50))
+    job = (await upload(client, it_staff, staff, JOBS)).json()
+    # As an earlier try leaves it when the database went away mid-import: failed, nothing
+    # written. Its job then runs again (arq's retry, or `tbot jobs retry`).
+    store = container.import_job_store()
+    broken = await store.get(job["id"])
+    assert broken is not None
+    await store.save(replace(broken, status=ImportStatus.FAILED, failure="ConnectionResetError"))
+
+    assert (await container.relay_outbox()()).queued == 1
+    await run_jobs_until_idle(container, redis_url)
+
+    done = (await client.get(f"{JOBS}{job['id']}", headers=it_staff)).json()
+    assert done["status"] == "succeeded", done
+    assert await total(client, it_staff) == 50
 
 
 async def test_import_jobs_need_directory_write(

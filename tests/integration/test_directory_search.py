@@ -308,6 +308,30 @@ async def test_cursor_pages_return_every_hit_once_in_order(
     assert len({h.employee.id for h in pages}) == len(pages)
 
 
+async def test_a_typos_first_page_is_the_head_of_all_its_hits(container: Container) -> None:
+    """A typo close to common names: its first page, however short, is the head of the whole
+    ranking (score, then id), dismissed bearers of the close names left out before the page
+    is cut."""
+    surnames = ("Петрова", "Петров", "Петрович", "Петровна")
+    async with container.uow() as uow:
+        for i in range(16):
+            status = EmployeeStatus.DISMISSED if i % 5 == 0 else EmployeeStatus.ACTIVE
+            await uow.employees.add(
+                Employee(id=None, last_name=surnames[i % 4], first_name="Анна", status=status)
+            )
+        await uow.commit()
+    search = PostgresDirectorySearch(container.session_factory())
+    plan = by_name("Петрово")  # no name begins with it: the typo step answers
+    everything = await search.search(replace(plan, limit=100))
+    assert len(everything) >= 10
+    assert all(h.employee.status is not EmployeeStatus.DISMISSED for h in everything)
+    for size in (1, 2, 3, 5, 8):
+        page = await search.search(replace(plan, limit=size))
+        assert [(h.employee.id, h.score) for h in page] == [
+            (h.employee.id, h.score) for h in everything[:size]
+        ], size
+
+
 async def test_hit_carries_the_whole_employee_with_workstations(
     directory: Directory, container: Container
 ) -> None:

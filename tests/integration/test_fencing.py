@@ -17,7 +17,7 @@ from tbot.domain.cluster.errors import FencedOut
 
 def refused_count(container: Container) -> float:
     value = container.metrics().registry.get_sample_value(
-        "tbot_fenced_writes_refused_total", {"lease": "leader"}
+        "tbot_fenced_writes_refused_total", {"lease": "leader", "by": "postgres"}
     )
     return value or 0.0
 

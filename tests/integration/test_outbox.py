@@ -90,7 +90,7 @@ async def test_while_redis_is_down_entries_wait_and_go_out_when_it_is_back(
     finally:
         await dead.aclose()
 
-    assert (down.queued, down.failed) == (0, 1)
+    assert (down.queued, down.failed, down.waiting) == (0, 1, 1)
     async with container.uow() as uow:
         row = (await uow.session.execute(select(outbox))).one()
     assert row.relayed_at is None
@@ -98,7 +98,7 @@ async def test_while_redis_is_down_entries_wait_and_go_out_when_it_is_back(
     assert "Connection" in row.last_error
 
     back = await container.relay_outbox()()
-    assert back.queued == 1
+    assert (back.queued, back.waiting) == (1, 0)
     assert await _queued(container) == [job_id]
 
 

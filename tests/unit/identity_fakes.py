@@ -130,7 +130,14 @@ class FakeAccessGate:
         self._revocations = revocations
         self._limiter = limiter
 
-    async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
+    async def admit(
+        self,
+        claims: AccessClaims | None,
+        key: str,
+        rule: RateLimit | None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         if claims is not None and await self._revocations.is_revoked(claims):
             raise Unauthenticated("token revoked")
         if rule is not None:

@@ -44,6 +44,9 @@ class Recorder:
     def renew_failed(self, lease: Lease, error: str) -> None:
         self.log.append(("renew_failed", self.clock.monotonic(), error))
 
+    def ran_out(self, lease: Lease) -> None:
+        self.log.append(("ran_out", self.clock.monotonic(), lease.token))
+
     def campaign_failed(self, error: str) -> None:
         pass
 
@@ -136,6 +139,7 @@ async def test_a_hanging_renewal_steps_the_leader_down_by_its_own_clock_before_t
     assert lost_at == pytest.approx(last_ok + TTL - MARGIN)
     assert lost_at < last_ok + TTL
     assert "ran out" in str(reason)
+    assert setup.recorder.first("ran_out")[0] == lost_at  # the refusal is reported
     # It did not give up at the first hung call: it tried again with the time it had.
     failures = [at for kind, at, _ in setup.recorder.log if kind == "renew_failed"]
     assert len(failures) >= 2

@@ -21,6 +21,7 @@ import httpx
 
 from tests.e2e.cluster.cluster import Cluster
 from tests.e2e.cluster.pollers import polls_by
+from tests.e2e.node import Node
 
 KINDS = ("kill", "stop", "term", "redis")
 ANSWER_TIMEOUT_S = 60.0
@@ -39,6 +40,8 @@ class FaultRecord:
     polls_after_resume: int | None = None  # stop: getUpdates by the resumed node
     lease_lost_logged: bool | None = None  # stop: its log says it stopped leading
     fenced_refused_logged: int = 0  # stop: fenced_write_refused lines in its log since
+    ticks_after_resume: int | None = None  # stop: periodic ticks the resumed node enqueued
+    refusals_counted: float = 0.0  # stop: tbot_fenced_writes_refused_total on its /metrics
     polls_while_redis_down: int | None = None  # redis: polls started once no lease could hold
     health_while_redis_down: str | None = None  # redis: "<status code> <status>"
     notes: list[str] = field(default_factory=list)
@@ -123,6 +126,8 @@ async def stop(cluster: Cluster, timing: Timing) -> FaultRecord:
     said = _read_from(log, seen)
     record.lease_lost_logged = any(event in said for event in LEASE_LOST_EVENTS)
     record.fenced_refused_logged = said.count("fenced_write_refused")
+    record.ticks_after_resume = said.count("periodic_ticks_enqueued")
+    record.refusals_counted = await asyncio.to_thread(_refusals_counted, node)
     return record
 
 
@@ -153,6 +158,18 @@ def _health(cluster: Cluster) -> str:
         except (httpx.HTTPError, ValueError) as error:
             said = f"no answer: {error}"
     return said
+
+
+def _refusals_counted(node: Node) -> float:
+    """The node's tbot_fenced_writes_refused_total, all labels (0 if it cannot be read)."""
+    try:
+        text = httpx.get(f"{node.base_url}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return 0.0
+    prefix = "tbot_fenced_writes_refused_total{"
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix)
+    )
 
 
 def _read_from(log: Path, offset: int) -> str:

@@ -52,7 +52,12 @@ class Report:
             if kind == "stop":
                 polls = sum(r.polls_after_resume or 0 for r in hits)
                 logged = sum(1 for r in hits if r.lease_lost_logged)
-                line += f" getupdates_after_sigcont={polls} lease_lost_logged={logged}/{len(hits)}"
+                ticks = sum(r.ticks_after_resume or 0 for r in hits)
+                refused = sum(r.fenced_refused_logged for r in hits)
+                line += (
+                    f" getupdates_after_sigcont={polls} jobs_enqueued_after_sigcont={ticks}"
+                    f" lease_lost_logged={logged}/{len(hits)} refusals_logged={refused}"
+                )
             if kind == "redis":
                 polls = sum(r.polls_while_redis_down or 0 for r in hits)
                 health = sorted({r.health_while_redis_down or "" for r in hits})

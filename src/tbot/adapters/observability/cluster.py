@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from tbot.adapters.observability.metrics import Metrics
-from tbot.domain.cluster.errors import FencedOut
+from tbot.domain.cluster.errors import FencedOut, LeaseExpired
 from tbot.domain.cluster.lease import Lease
 
 _log = structlog.get_logger("tbot.cluster")
@@ -46,6 +46,16 @@ class LoggedLeadershipEvents:
         self._renew_failing = True
         _log.warning("lease_renewal_failed", lease=lease.name, token=lease.token, error=error)
 
+    def ran_out(self, lease: Lease) -> None:
+        self._metrics.fenced_writes_refused.labels(lease.name, "own_clock").inc()
+        _log.warning(
+            "fenced_write_refused",
+            by="own_clock",
+            write="lease renewal",
+            lease=lease.name,
+            token=lease.token,
+        )
+
     def campaign_failed(self, error: str) -> None:
         # Every node retries twice a second while Redis is away: say it once.
         if not self._campaign_failing:
@@ -62,13 +72,24 @@ class LoggedLeadershipEvents:
 
 
 class FencingRefusals:
-    """Counts and logs every leader-only write PostgreSQL refused."""
+    """Counts and logs every leader-only write refused: by PostgreSQL (a newer fencing token
+    had been seen) or, before it got there, by the writer's own clock (its lease ran out)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
     def __call__(self, refused: FencedOut) -> None:
-        self._metrics.fenced_writes_refused.labels(refused.name).inc()
+        self._metrics.fenced_writes_refused.labels(refused.name, "postgres").inc()
         _log.warning(
-            "fenced_write_refused", lease=refused.name, token=refused.token, newest=refused.newest
+            "fenced_write_refused",
+            by="postgres",
+            lease=refused.name,
+            token=refused.token,
+            newest=refused.newest,
+        )
+
+    def lease_expired(self, expired: LeaseExpired) -> None:
+        self._metrics.fenced_writes_refused.labels(expired.name, "own_clock").inc()
+        _log.warning(
+            "fenced_write_refused", by="own_clock", lease=expired.name, token=expired.token
         )

@@ -80,10 +80,17 @@ class Metrics:
             ["change"],
             registry=self.registry,
         )
+        self.outbox_waiting = Gauge(
+            "tbot_outbox_waiting",
+            "Jobs committed to the outbox and not yet relayed to the queue (a backlog that "
+            "grows means the queue is unreachable)",
+            registry=self.registry,
+        )
         self.fenced_writes_refused = Counter(
             "tbot_fenced_writes_refused",
-            "Leader-only writes PostgreSQL refused because a newer fencing token had been seen",
-            ["lease"],
+            "Leader-only writes refused: by PostgreSQL (a newer fencing token had been seen) or "
+            "by the writer's own clock (its lease had run out)",
+            ["lease", "by"],
             registry=self.registry,
         )
 

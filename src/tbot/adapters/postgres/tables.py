@@ -96,6 +96,19 @@ leadership = Table(
     schema="cluster",
 )
 
+# The last tick of each periodic job the leader has put in the outbox: written with the fencing
+# token in the same transaction, so a tick is enqueued once however leadership moves.
+periodic_ticks = Table(
+    "periodic_ticks",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_tick", DateTime(timezone=True), nullable=False),
+    Column("holder", Text, nullable=False),
+    Column("fencing_token", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema="cluster",
+)
+
 # Jobs written in the same transaction as the change that causes them; a relay on every
 # node moves them to arq (see PostgresOutbox). Relayed rows are purged after a day.
 outbox = Table(
@@ -351,11 +364,14 @@ name_tokens = Table(
     Column("part", Text, nullable=False),  # last | first | middle: initials match first/middle
     Column("token", Text, nullable=False),
     PrimaryKeyConstraint("employee_id", "part", "token"),
-    # exact and prefix (~>=~ / ~<~ ranges)
+    # exact and prefix (~>=~ / ~<~ ranges); a close word's bearers in id order, index-only
+    # (typos, migration 0008)
     Index(
         "ix_name_tokens_token_pattern",
         "token",
+        "employee_id",
         postgresql_ops={"token": "text_pattern_ops"},
+        postgresql_include=["part"],
     ),
     # typos go through name_lexicon; the token's statistics sample is raised by migration
     # 0006 (common surnames: the planner's join order depends on their real share)

@@ -21,6 +21,7 @@ from tbot.adapters.postgres.identity.verifications import PostgresVerificationRe
 from tbot.adapters.postgres.leadership import OnFenced, PostgresLeadershipRepository
 from tbot.adapters.postgres.node_repository import PostgresNodeRepository
 from tbot.adapters.postgres.outbox import PostgresOutbox
+from tbot.adapters.postgres.periodic_ticks import PostgresPeriodicTickRepository
 from tbot.adapters.postgres.settings_repository import PostgresSettingsRepository
 from tbot.adapters.postgres.telegram import PostgresTelegramRepository
 
@@ -42,6 +43,7 @@ class PostgresUnitOfWork:
     settings: PostgresSettingsRepository
     nodes: PostgresNodeRepository
     leadership: PostgresLeadershipRepository
+    periodic_ticks: PostgresPeriodicTickRepository
     users: PostgresUserRepository
     roles: PostgresRoleRepository
     refresh_tokens: PostgresRefreshTokenRepository
@@ -84,6 +86,7 @@ class PostgresUnitOfWork:
         self.settings = PostgresSettingsRepository(session)
         self.nodes = PostgresNodeRepository(session)
         self.leadership = PostgresLeadershipRepository(session, on_fenced=self._on_fenced)
+        self.periodic_ticks = PostgresPeriodicTickRepository(session)
         self.users = PostgresUserRepository(session)
         self.roles = PostgresRoleRepository(session)
         self.refresh_tokens = PostgresRefreshTokenRepository(session)

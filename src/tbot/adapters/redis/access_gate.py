@@ -38,7 +38,14 @@ class RedisAccessGate:
         self._namespace = namespace
         self._admit = redis.register_script(_ADMIT)
 
-    async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
+    async def admit(
+        self,
+        claims: AccessClaims | None,
+        key: str,
+        rule: RateLimit | None,
+        *,
+        read_only: bool = False,  # one round trip either way: no degraded mode here
+    ) -> None:
         ns = self._namespace
         keys = [
             session_key(ns, claims.session_id) if claims else f"{ns}:none",

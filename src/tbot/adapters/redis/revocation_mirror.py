@@ -22,13 +22,21 @@ class RevocationMirror:
         self._sessions: dict[str, float] = {}
         self._users: dict[int, tuple[float, float]] = {}  # cut-off (POSIX s), deadline
         self._trusted_until = 0.0
+        self._complete_once = False
 
     @property
     def live(self) -> bool:
         return self._clock() < self._trusted_until
 
+    @property
+    def complete_once(self) -> bool:
+        """It has held the whole list at least once: what it holds now is the list as it was
+        when it last heard from Redis, short of the notices of its last moments."""
+        return self._complete_once
+
     def trust_until(self, deadline: float) -> None:
         self._trusted_until = max(self._trusted_until, deadline)
+        self._complete_once = True
 
     def distrust(self) -> None:
         self._trusted_until = 0.0

@@ -135,6 +135,7 @@ class Leadership:
             await self._sleep(wait)
         sent_at = self._clock.monotonic()
         if not lease.is_valid(sent_at):
+            self._events.ran_out(lease)
             self._step_down(lease, "no renewal succeeded before the lease ran out")
             return
         deadline = min(sent_at + self._renew_every_s, lease.valid_until)
@@ -143,6 +144,7 @@ class Leadership:
         except Exception as error:
             self._events.renew_failed(lease, _describe(error))
             if not lease.is_valid(self._clock.monotonic()):
+                self._events.ran_out(lease)
                 self._step_down(
                     lease, f"renewal failed until the lease ran out: {_describe(error)}"
                 )
@@ -236,6 +238,9 @@ class _NoEvents:
         pass
 
     def renew_failed(self, lease: Lease, error: str) -> None:
+        pass
+
+    def ran_out(self, lease: Lease) -> None:
         pass
 
     def campaign_failed(self, error: str) -> None:

@@ -109,9 +109,11 @@ class RunImport:
 
     @asynccontextmanager
     async def __call__(self, job_id: str) -> AsyncIterator[ImportRun | None]:
-        """Yields the run (None for a job that is gone or finished: a retry after the job
-        already ended does nothing). The block reads and imports; leaving it records the
-        outcome: the report, the refused cells, or what broke."""
+        """Yields the run (None for a job that is gone or has succeeded: running it again
+        does nothing). A failed job runs again when its job is retried, by arq after an
+        unexpected error or by an operator (`tbot jobs retry`): the import is all-or-nothing,
+        so a try that broke left nothing behind. The block reads and imports; leaving it
+        records the outcome: the report, the refused cells, or what broke."""
         run = await self._start(job_id)
         if run is None:
             yield None
@@ -126,8 +128,9 @@ class RunImport:
             await self._finish(run, ImportStatus.FAILED, failure="; ".join(refused.errors.values()))
             return
         except Exception as error:
-            # Retrying would most likely break the same way: the uploader is told and may
-            # submit again. (A node killed mid-run leaves the job running; arq runs it again.)
+            # The uploader is told at once; arq tries again with backoff (the database may
+            # have gone for a moment), and each try starts over. (A node killed mid-run leaves
+            # the job running; arq runs it again once its timeout has passed.)
             await self._finish(run, ImportStatus.FAILED, failure=repr(error))
             raise
         finally:
@@ -138,7 +141,7 @@ class RunImport:
 
     async def _start(self, job_id: str) -> ImportRun | None:
         job = await self._store.get(job_id)
-        if job is None or job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        if job is None or job.status is ImportStatus.SUCCEEDED:
             return None
         workbook = await self._store.workbook(job_id)
         caller = await self._store.caller(job_id)

@@ -58,11 +58,13 @@ class SearchEmployees:
         more = len(hits) > plan.limit and bool(page)
         last = page[-1] if page else None
         cursor = (last.score, last.employee.id or 0) if more and last else None
-        shown = [
-            replace(hit, employee=as_seen_by(hit.employee, self._authorizer, caller))
-            for hit in page
-        ]
+        shown = page if network else [self._hidden(hit, caller) for hit in page]
         return SearchResult(plan.kind, shown, cursor)
+
+    def _hidden(self, hit: SearchHit, caller: Caller) -> SearchHit:
+        """The hit without what the caller may not see (a copy only when something is)."""
+        employee = as_seen_by(hit.employee, self._authorizer, caller)
+        return hit if employee is hit.employee else replace(hit, employee=employee)
 
     def _as_name(self, query: EmployeeSearch) -> SearchPlan:
         return name_plan(query.text, query.where, query.limit, query.after)

@@ -38,14 +38,17 @@ class Authenticate:
         self._gate = gate
         self._clock = clock
 
-    async def __call__(self, bearer: str, rule: RateLimit | None = None) -> Principal:
+    async def __call__(
+        self, bearer: str, rule: RateLimit | None = None, *, read_only: bool = False
+    ) -> Principal:
         prefix = api_token_prefix(bearer)
         if prefix is not None:
             principal = await self._api_token(bearer, prefix)
-            await self._gate.admit(None, f"token:{principal.api_token_id}", rule)
+            key = f"token:{principal.api_token_id}"
+            await self._gate.admit(None, key, rule, read_only=read_only)
             return principal
         claims = self._codec.verify(bearer)
-        await self._gate.admit(claims, f"user:{claims.user_id}", rule)
+        await self._gate.admit(claims, f"user:{claims.user_id}", rule, read_only=read_only)
         return _principal(claims)
 
     async def _api_token(self, bearer: str, prefix: str) -> Principal:

@@ -27,6 +27,7 @@ class Relayed:
     queued: int  # new jobs in the queue
     known: int  # entries whose job the queue already had (relayed before a crash)
     failed: int  # entries that stay waiting: the queue could not be reached
+    waiting: int  # entries still waiting after this batch, across the cluster
 
     @property
     def moved(self) -> int:
@@ -56,8 +57,9 @@ class RelayOutbox:
                 relayed.append(entry.id)
                 queued, known = (queued + 1, known) if fresh else (queued, known + 1)
             await self._uow.outbox.mark_relayed(relayed)
+            waiting = await self._uow.outbox.waiting()
             await self._uow.commit()
-        return Relayed(queued, known, failed)
+        return Relayed(queued, known, failed, waiting)
 
 
 class PurgeOutbox:

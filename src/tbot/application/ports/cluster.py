@@ -59,6 +59,28 @@ class LeadershipRepository(Protocol):
         ...
 
 
+class PeriodicTickRepository(Protocol):
+    async def last_ticks(self) -> dict[str, datetime]:
+        """The last tick enqueued per periodic job; the rows stay locked until the transaction
+        ends (the fence already serialises leaders: this keeps a test's second writer honest)."""
+        ...
+
+    async def advance(self, name: str, tick: datetime, holder: str, token: int) -> None:
+        """Records `tick` as the last enqueued for `name`."""
+        ...
+
+
+class Schedule(Protocol):
+    """When a periodic job is due: the ticks of a cron-like rule."""
+
+    @property
+    def job(self) -> str: ...
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first tick strictly after `moment` (aware, UTC)."""
+        ...
+
+
 class LeadershipEvents(Protocol):
     """What the leadership loop reports for logs and metrics."""
 
@@ -69,6 +91,12 @@ class LeadershipEvents(Protocol):
     def renewed(self, lease: Lease, latency_s: float) -> None: ...
 
     def renew_failed(self, lease: Lease, error: str) -> None: ...
+
+    def ran_out(self, lease: Lease) -> None:
+        """The lease ran out by this node's own clock before a renewal got through (the node
+        was paused, or Redis did not answer in time): the renewal, a leader-only write, is
+        refused by the node itself, and it steps down."""
+        ...
 
     def campaign_failed(self, error: str) -> None: ...
 

@@ -170,6 +170,15 @@ class AccessGate(Protocol):
     closed: a token whose revocation state it cannot establish is refused or checked at the
     source, never admitted on stale knowledge beyond a short, documented bound."""
 
-    async def admit(self, claims: AccessClaims | None, key: str, rule: RateLimit | None) -> None:
-        """Raises Unauthenticated for revoked claims, RateLimited when over `rule`."""
+    async def admit(
+        self,
+        claims: AccessClaims | None,
+        key: str,
+        rule: RateLimit | None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        """Raises Unauthenticated for revoked claims, RateLimited when over `rule`. A
+        `read_only` request may be admitted on a documented bound while the store of
+        revocations is unreachable (the degraded mode); others are not."""
         ...

@@ -5,7 +5,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from tbot.application.ports.audit import AuditLog
-from tbot.application.ports.cluster import LeadershipRepository, NodeRepository
+from tbot.application.ports.cluster import (
+    LeadershipRepository,
+    NodeRepository,
+    PeriodicTickRepository,
+)
 from tbot.application.ports.directory import (
     DepartmentRepository,
     EmployeeRepository,
@@ -32,6 +36,7 @@ class UnitOfWork(Protocol):
     settings: SettingsRepository
     nodes: NodeRepository
     leadership: LeadershipRepository
+    periodic_ticks: PeriodicTickRepository
     users: UserRepository
     roles: RoleRepository
     refresh_tokens: RefreshTokenRepository

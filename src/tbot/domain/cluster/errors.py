@@ -34,3 +34,13 @@ class LockLost(Conflict):
         super().__init__(f"lock {name!r} lost while held: {reason}")
         self.name = name
         self.reason = reason
+
+
+class LeaseExpired(Conflict):
+    """By the holder's own clock its lease ran out before a leader-only write could commit:
+    another node may lead by now, so the write is dropped rather than risked."""
+
+    def __init__(self, name: str, token: int) -> None:
+        super().__init__(f"lease {name!r} (token {token}) ran out before the write committed")
+        self.name = name
+        self.token = token

@@ -30,6 +30,10 @@ def needs(permission: Permission) -> dict[str, Any]:
     return {"permission": permission}
 
 
+# Requests that change nothing: served in the degraded mode (Redis down) too.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @dataclass(frozen=True)
 class AccessControl:
     authenticate: Callable[[], Authenticate]  # the process's one Authenticate
@@ -48,7 +52,11 @@ class AccessControl:
             if opt.get("login"):
                 await self.limiter.hit(client_address(connection), self.login_rule)
             return
-        principal = await self.authenticate()(bearer_token(connection), self.api_rule)
+        principal = await self.authenticate()(
+            bearer_token(connection),
+            self.api_rule,
+            read_only=connection.scope.get("method") in SAFE_METHODS,
+        )
         caller = Caller(principal, Channel.API, _request_id(connection))
         connection.state.caller = caller
         permission = opt.get("permission")

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from tbot import __version__
 from tbot.adapters.observability.logging import configure_logging, redactor
+from tbot.application.cluster.leadership import Leadership
 from tbot.bootstrap import (
     Servers,
     apply_runtime_settings,
@@ -154,6 +155,7 @@ async def _start_roles(
     # releases it, so another node takes over at once.
     leadership = container.leadership()
     container.check_health().watch_cluster(container.view_cluster(), leadership.is_leader)
+    _schedule_periodic_jobs(container, leadership)
     spawn("leadership", leadership.run())
     spawn("heartbeat", beat_forever(container, runtime.heartbeat_interval_s, metrics, leadership))
     for name, server in (
@@ -264,6 +266,20 @@ async def _run_bot(container: Container, runner: BotRunner, intake: WebhookIntak
     finally:
         await runner.stop_polling()
         await runner.close()
+
+
+def _schedule_periodic_jobs(container: Container, leadership: Leadership) -> None:
+    """Every node is ready to enqueue the periodic jobs; only the leader does, under its
+    fencing token. Any node with the worker role runs them."""
+    from tbot.entrypoints.node.periodic import PeriodicScheduler
+    from tbot.entrypoints.worker.schedules import SCHEDULES
+
+    PeriodicScheduler(
+        leadership,
+        container.enqueue_due_ticks(schedules=SCHEDULES),
+        container.clock(),
+        container.fencing_refusals().lease_expired,
+    ).attach()
 
 
 async def _run_worker(container: Container, servers: Servers, settings: BootstrapSettings) -> None:

@@ -80,15 +80,16 @@ async def send_notification(ctx: dict[str, Any], payload: bytes | str) -> str:
     return "sent" if outcome.sent else f"gave up: {outcome.gave_up}"
 
 
-async def purge_telegram_data(ctx: dict[str, Any]) -> dict[str, int]:
-    """Nightly: handled-update ids after 72 h, inbound messages after their retention."""
+async def purge_telegram_data(ctx: dict[str, Any], tick: str = "") -> dict[str, int]:
+    """Nightly (`tick`: which night): handled-update ids after 72 h, inbound messages after
+    their retention."""
     container: Container = ctx["container"]
     purged = await container.purge_telegram_data()()
     return {"processed_updates": purged.processed_updates, "messages": purged.messages}
 
 
-async def purge_outbox(ctx: dict[str, Any]) -> int:
-    """Hourly: outbox entries relayed more than a day ago."""
+async def purge_outbox(ctx: dict[str, Any], tick: str = "") -> int:
+    """Hourly (`tick`: which hour): outbox entries relayed more than a day ago."""
     container: Container = ctx["container"]
     return await container.purge_outbox()()
 
@@ -118,4 +119,10 @@ async def run_import_job(ctx: dict[str, Any], job_id: str) -> str:
     return "done"
 
 
-JOBS: tuple[Job, ...] = (ping, send_notification, purge_telegram_data, run_import_job)
+JOBS: tuple[Job, ...] = (
+    ping,
+    send_notification,
+    purge_telegram_data,
+    purge_outbox,
+    run_import_job,
+)

@@ -30,6 +30,7 @@ async def relay_forever(container: Container, interval_s: float = INTERVAL_S) ->
         else:
             problem = "the job queue is unreachable" if relayed.failed else ""
             full = relayed.moved >= BATCH
+            container.metrics().outbox_waiting.set(relayed.waiting)
         if problem and not failing:
             _log.warning("outbox_relay_failing", error=problem)
         elif not problem and failing:

@@ -10,8 +10,13 @@ Every kind first finds candidate employees through an index of its own, then ran
   index of employees.name_lexicon, the distinct tokens (`token % r`, one arm per reading),
   whose close words then find their employees by exact token. The words are joined on the
   employee, each to a token of its own; the planner orders the join from the statistics.
-  The typos are a second statement, run only when the exact and prefix one leaves the page
-  short (and, with an initial, nobody matched the other words exactly: `settling_score`).
+  Whole words are looked up first, alone: when they fill the page it is the page (any
+  prefix scores less), and a common surname ("Иванов С.": 6,000 tokens begin with иванов,
+  1,800 are it) costs a third. The typos are a further statement, run only when the exact
+  and prefix one leaves the page short (and, with an initial, nobody matched the other
+  words exactly: `settling_score`).
+  On a one-word query's first page, each close word's employees come from an ordered walk
+  of the (token, employee_id) index, cut at the page size (`_first_bearers`).
 - PHONE: employees.phone_keys holds each phone's digits reversed; "ends with" is a prefix
   range on the reversed digits. Numbers of 10+ digits compare by their last 10, so
   +7 495…, 8 495… and 495… are the same number.
@@ -70,9 +75,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import CIDR, INET, aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import TextClause
 
 from tbot.adapters.postgres.directory.employees import (
@@ -116,7 +120,10 @@ MIN_TYPO_LENGTH = 3
 
 
 class PostgresDirectorySearch:
-    """DirectorySearch on PostgreSQL. Reads in a session of its own, outside any unit of work."""
+    """DirectorySearch on PostgreSQL. Reads in a session of its own, outside any unit of work,
+    straight on the asyncpg connection under it: the statements are compiled once per shape
+    already, so SQLAlchemy's execution and result layers would only add Python work to every
+    search (about as much again as the driver's own, measured)."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -125,7 +132,7 @@ class PostgresDirectorySearch:
         steps = self.driver_sql(plan)
         if not steps:
             return []
-        enough = Enough(plan.limit, settling_score(plan))
+        enough = step_rules(plan)
         try:
             rows = await self._run(steps, enough)
         except DBAPIError as error:
@@ -139,16 +146,22 @@ class PostgresDirectorySearch:
             for row in rows
         ]
 
-    async def _run(self, steps: Sequence[DriverSql], enough: Enough) -> Sequence[RowMapping]:
-        """The steps in turn, until one answers (see `statements`)."""
+    async def _run(self, steps: Sequence[DriverSql], enough: Sequence[Enough]) -> Sequence[Any]:
+        """The steps in turn, until one answers (see `statements`), in a transaction that is
+        rolled back: it only scopes the SET LOCAL settings."""
         async with self._session_factory() as session:
             connection = await session.connection()
-            await connection.exec_driver_sql(TUNING.text, TUNING.args)
-            for sql in steps:
-                rows = (await connection.exec_driver_sql(sql.text, sql.args)).mappings().all()
-                if enough(rows):
-                    break
-        return rows
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            nested = driver.is_in_transaction()  # a test's outer transaction: a savepoint
+            try:
+                return await _read(driver, steps, enough)
+            except BaseException:
+                if driver.is_closed():
+                    await _let_sqlalchemy_see_disconnect(connection)
+                elif driver.is_in_transaction() and not nested:
+                    # never back to the pool inside our transaction (a cancelled rollback)
+                    await connection.invalidate()
+                raise
 
     async def explain(self, plan: SearchPlan, *, analyze: bool = False) -> list[Any]:
         """The plans PostgreSQL picks for the statements of `search(plan)`, in the order it
@@ -167,10 +180,11 @@ class PostgresDirectorySearch:
 
     def statements(self, plan: SearchPlan) -> list[Select[Any]]:
         """The statements `search(plan)` runs, with the plan's values bound, in turn: the
-        first that is `Enough` answers, else the last; none when the plan cannot match
-        anyone.
+        first that is `Enough` (`step_rules`) answers, else the last; none when the plan
+        cannot match anyone.
 
-        A name is looked up exactly and by prefix first; only when that leaves the page
+        A name is looked up by whole words first: a full page of them is the page (a
+        prefix scores less). Then exactly and by prefix; only when that leaves the page
         short does a second statement, the same plus the typos (the trigram index), answer
         instead. The costly similarity recheck then runs only for queries that need it
         ("Степанова" matches hundreds as typed). A typo scores below any exact or prefix
@@ -203,6 +217,28 @@ class Enough:
         return self.settles is not None and bool(rows) and rows[0]["score"] >= self.settles
 
 
+async def _read(driver: Any, steps: Sequence[DriverSql], enough: Sequence[Enough]) -> Sequence[Any]:
+    transaction = driver.transaction()
+    await transaction.start()
+    try:
+        await driver.execute(TUNING.text, *TUNING.args)
+        for sql, answers in zip(steps, enough, strict=True):
+            rows: Sequence[Any] = await driver.fetch(sql.text, *sql.args)
+            if answers(rows):
+                break
+        return rows
+    finally:
+        await transaction.rollback()
+
+
+async def _let_sqlalchemy_see_disconnect(connection: AsyncConnection) -> None:
+    """A statement through SQLAlchemy on the closed connection: SQLAlchemy recognises the
+    disconnect as it would have on the search itself, invalidates the whole pool (a server
+    that closed one connection has usually closed them all) and raises DBAPIError with
+    `connection_invalidated`, which `search` answers by running again."""
+    await connection.exec_driver_sql(TUNING.text, TUNING.args)
+
+
 def settling_score(plan: SearchPlan) -> float | None:
     """For a name with initials and other words ("Степанова Я."), the score of a hit that
     matches every other word exactly: such a hit says the page is short because few people
@@ -218,6 +254,15 @@ def settling_score(plan: SearchPlan) -> float | None:
     if not initials or initials == len(words):
         return None
     return (len(words) - initials) * EXACT + initials * NAME_PREFIX - 1e-9
+
+
+def step_rules(plan: SearchPlan) -> list[Enough]:
+    """The `Enough` of each statement of `statements(plan)`, in turn. A name's exact step
+    answers only with a full page: a short one leaves room for prefixes, which the next
+    step adds below it (an initial's settling score, reached by exact words alone, says
+    nothing about them)."""
+    settles = settling_score(plan)
+    return [Enough(plan.limit, None if shape.exact else settles) for shape, _ in _steps(plan)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +345,7 @@ class _Shape:
     where: EmployeeFilter
     paged: bool  # a cursor to continue after
     typos: bool = False  # NAME: the trigram arms too
+    exact: bool = False  # NAME: whole words only (initials aside)
 
 
 def _steps(plan: SearchPlan) -> list[tuple[_Shape, dict[str, Any]]]:
@@ -316,6 +362,8 @@ def _steps(plan: SearchPlan) -> list[tuple[_Shape, dict[str, Any]]]:
         values["after_score"], values["after_id"] = plan.after
     shape = _Shape(plan.kind, detail, plan.where, plan.after is not None)
     steps = [(shape, values)]
+    if plan.kind is SearchKind.NAME and not all(_is_initial(word) for word in detail):
+        steps.insert(0, (replace(shape, exact=True), values))
     if plan.kind is SearchKind.NAME and any(MIN_TYPO_LENGTH in word for word in detail):
         steps.append((replace(shape, typos=True), values))
     return steps
@@ -363,7 +411,14 @@ def _matches(shape: _Shape) -> Select[Any]:
     """(employee_id, score, matched), one row per matching employee, before filters."""
     kind = shape.kind
     if kind is SearchKind.NAME:
-        return _name_matches(shape.detail, typos=shape.typos)
+        # one word, first page: each close word's employees are cut at the page size
+        first_of_each = shape.typos and len(shape.detail) == 1 and not shape.paged
+        return _name_matches(
+            shape.detail,
+            typos=shape.typos,
+            exact=shape.exact,
+            first_of_each=shape.where if first_of_each else None,
+        )
     if kind is SearchKind.PHONE:
         return _phone_matches(*shape.detail)
     if kind is SearchKind.HOSTNAME:
@@ -445,7 +500,13 @@ def _reading(word: int, reading: int) -> str:
     return f"w{word}r{reading}"
 
 
-def _name_matches(words: Sequence[Sequence[int]], *, typos: bool) -> Select[Any]:
+def _name_matches(
+    words: Sequence[Sequence[int]],
+    *,
+    typos: bool,
+    exact: bool = False,
+    first_of_each: EmployeeFilter | None = None,
+) -> Select[Any]:
     """The matching tokens of every typed word (`_word_matches`), joined on the employee: an
     employee matches when every word matches a token of its own, no two words the same
     token ("Иван Иванов" needs two names, not one Иванов read twice). The score is that of
@@ -457,7 +518,9 @@ def _name_matches(words: Sequence[Sequence[int]], *, typos: bool) -> Select[Any]
     Initials are the exception (`_initial_of`): they are looked up per employee the other
     words found."""
     order = sorted(range(len(words)), key=lambda i: _is_initial(words[i]))
-    first = _word_matches(order[0], words[order[0]], typos=typos).subquery(f"word{order[0]}")
+    first = _word_matches(
+        order[0], words[order[0]], typos=typos, exact=exact, first_of_each=first_of_each
+    ).subquery(f"word{order[0]}")
     matches: list[FromClause] = [first]
     joined: FromClause = first
     conditions: list[ColumnElement[bool]] = []
@@ -467,7 +530,7 @@ def _name_matches(words: Sequence[Sequence[int]], *, typos: bool) -> Select[Any]
             match: FromClause = _initial_of(first, i, words[i])
             joined = joined.join(match, true())
         else:
-            match = _word_matches(i, words[i], typos=typos).subquery(f"word{i}")
+            match = _word_matches(i, words[i], typos=typos, exact=exact).subquery(f"word{i}")
             joined = joined.join(match, match.c.employee_id == first.c.employee_id)
         conditions.extend(
             tuple_(match.c.part, match.c.token) != tuple_(other.c.part, other.c.token)
@@ -515,18 +578,28 @@ def _readings(term: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for r in folded if r))
 
 
-def _word_matches(word: int, lengths: Sequence[int], *, typos: bool) -> CompoundSelect[Any]:
+def _word_matches(
+    word: int,
+    lengths: Sequence[int],
+    *,
+    typos: bool,
+    exact: bool = False,
+    first_of_each: EmployeeFilter | None = None,
+) -> CompoundSelect[Any]:
     """(employee_id, part, token, score) of every token one typed word matches, as one arm
     per index use: the text_pattern_ops btree ranges of all readings together (exact 1.0,
-    prefix or initial 0.8), and with `typos` the lexicon's trigram GIN index once per reading
-    (similarity x 0.7, `_close_words`) for the tokens no range took. One arm per reading
-    keeps each similarity to that reading alone: a wrong-layout reading such as
+    prefix or initial 0.8; with `exact`, whole words only), and with `typos` the lexicon's
+    trigram GIN index once per reading (similarity x 0.7, `_close_words`) for the tokens no
+    range took. One arm per reading keeps each similarity to that reading alone: a
+    wrong-layout reading such as
     "шмфтщм" costs its index probe, not a trigram comparison with every "иванович" another
     reading found."""
     names = [_reading(word, j) for j in range(len(lengths))]
     readings = [_bound(name) for name in names]
     token = name_tokens.c.token
     columns = (name_tokens.c.employee_id, name_tokens.c.part, token)
+    if exact and not _is_initial(lengths):
+        return union_all(select(*columns, _score(EXACT).label("score")).where(token.in_(readings)))
     exact_or_prefix = case((token.in_(readings), _score(EXACT)), else_=_score(NAME_PREFIX))
     in_ranges = _in_ranges(name_tokens, names, lengths)
     arms = [select(*columns, exact_or_prefix.label("score")).where(in_ranges)]
@@ -534,12 +607,49 @@ def _word_matches(word: int, lengths: Sequence[int], *, typos: bool) -> Compound
         if not typos or length < MIN_TYPO_LENGTH:
             continue
         close = _close_words(reading).subquery(f"close{word}_{j}")
+        if first_of_each is not None:
+            arms.append(_first_bearers(close, f"{word}_{j}", names, lengths, first_of_each))
+            continue
         arms.append(
             select(*columns, close.c.score)
             .select_from(close.join(name_tokens, token == close.c.token))
             .where(not_(in_ranges))
         )
     return union_all(*arms)
+
+
+def _first_bearers(
+    close: FromClause,
+    label: str,
+    names: Sequence[str],
+    lengths: Sequence[int],
+    where: EmployeeFilter,
+) -> Select[Any]:
+    """The typo arm of a one-word query's first page: per close word, only its first `limit`
+    bearers in id order who pass the filters, from an ordered walk of the (token, employee_id)
+    index, instead of all of them ("сергеова" -> сергеевна: thousands of patronymics).
+
+    The page is the same: everyone a close word scores shares that word's score, so a bearer
+    who is not among its first `limit` has `limit` others before them in (score desc, id asc)
+    order, each scoring at least as much through that word. A cursor breaks the argument
+    (those others may sit on earlier pages), so later pages take every bearer."""
+    tokens = name_tokens.alias(f"tokens{label}")
+    bearers = (
+        select(tokens.c.employee_id, tokens.c.part, tokens.c.token)
+        .join(employees, employees.c.id == tokens.c.employee_id)
+        .where(
+            tokens.c.token == close.c.token,
+            not_(_in_ranges(tokens, names, lengths)),
+            *filter_conditions(where),
+        )
+        .order_by(tokens.c.employee_id)
+        .limit(_bound("limit", Integer))
+        .correlate(close)
+        .lateral(f"first{label}")
+    )
+    return select(
+        bearers.c.employee_id, bearers.c.part, bearers.c.token, close.c.score
+    ).select_from(close.join(bearers, true()))
 
 
 def _close_words(reading: BindParameter[Any]) -> Select[Any]:

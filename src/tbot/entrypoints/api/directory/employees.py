@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Router, delete, get, patch, post, put
+from litestar import Request, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -34,7 +34,7 @@ from tbot.entrypoints.api.directory.schemas import (
     WorkstationsIn,
 )
 from tbot.entrypoints.api.responses import GUARDED, errors
-from tbot.entrypoints.api.security import needs
+from tbot.entrypoints.api.security import current_caller, needs
 
 READ = needs(Permission.DIRECTORY_READ)
 WRITE = needs(Permission.DIRECTORY_WRITE)
@@ -79,7 +79,6 @@ async def list_employees(
 @get(
     "/search",
     opt=READ,
-    dependencies=FILTER,
     summary="Search employees",
     description="One query string, read as the most specific thing it can be: an IP address, "
     "a network (10.1.0.0/16, 10.1.), a MAC address, a phone or its tail, a host name, "
@@ -89,15 +88,21 @@ async def list_employees(
     responses=errors(*GUARDED, 400, 422),
 )
 async def search_employees(
+    request: Request[Any, Any, Any],
     q: Annotated[str, QueryParameter(min_length=1, max_length=200)],
-    where: NamedDependency[EmployeeFilter],
-    caller: NamedDependency[Caller],
     search_employees: NamedDependency[SearchEmployees],
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    department_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+    status: Annotated[EmployeeStatus | None, QueryParameter()] = None,
+    include_dismissed: Annotated[bool, QueryParameter()] = False,
 ) -> SearchPageOut:
+    # The search box is the hottest route: one dependency, so that Litestar resolves it
+    # inline; with several it starts a task group per request (~0.1 ms). The filters are the
+    # same query parameters as FILTER's; the caller is the one the guard authenticated.
+    where = employee_filter(department_id, status, include_dismissed)
     query = EmployeeSearch(q, where, limit, decode_cursor(cursor))
-    result = await search_employees(query, caller)
+    result = await search_employees(query, current_caller(request))
     return SearchPageOut(
         result.kind.value,
         [SearchHitOut.of(hit) for hit in result.hits],
