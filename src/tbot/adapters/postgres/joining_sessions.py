@@ -4,9 +4,9 @@ The bot handles each update inside its journal's transaction (`uow.shared()`). A
 there in a session of its own took a second pooled connection per update, and a BEGIN and a
 ROLLBACK of its own; with as many updates at once as the pool's size, the pool overflowed
 and connections were opened and closed all along (each one preparing every statement
-again). Joined, the read runs on the journal's connection, in a savepoint: a read that fails
-undoes only itself and leaves the journal's transaction usable. Anywhere else it gets a
-session of its own, as before."""
+again). Joined, the read runs on the journal's connection (PostgresDirectorySearch reads in a
+transaction of its own there too: a savepoint it rolls back, so a read that fails leaves the
+journal's transaction usable). Anywhere else it gets a session of its own, as before."""
 
 from __future__ import annotations
 
@@ -34,5 +34,4 @@ class JoiningSessions:
 @asynccontextmanager
 async def _borrowed(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """The joined transaction's session, left open: its owner commits and closes it."""
-    async with session.begin_nested():
-        yield session
+    yield session
