@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.e2e.cluster.cluster import Cluster
 from tests.e2e.cluster.faults import FaultRecord
@@ -23,6 +24,7 @@ class Report:
     fenced_writes_refused: int
     first_replies: Counter[str]
     notice_only: list[int]  # told "temporarily unavailable" and never answered after it
+    told_then_answered: int  # told "temporarily unavailable", then answered once it was back
     records: list[FaultRecord]
     failover_s: dict[str, list[float]] = field(default_factory=dict)
 
@@ -71,7 +73,8 @@ class Report:
         )
         lines.append(
             f"messages={self.messages} first reply: {dict(self.first_replies)}; "
-            f"only 'temporarily unavailable', never answered: {len(self.notice_only)}"
+            f"told 'temporarily unavailable', then answered: {self.told_then_answered}; "
+            f"only told, never answered: {len(self.notice_only)}"
         )
         return lines
 
@@ -86,12 +89,16 @@ def build_report(cluster: Cluster, records: list[FaultRecord]) -> Report:
     notices: Counter[str] = Counter()  # what the first reply was
     notice_only: list[int] = []
     starts = [r.at for r in records]
+    told_then_answered = 0
     for update_id in sent_ids:
         answers = replies.get(update_id, [])
-        for extra in answers[1:]:
+        for extra in _duplicates(answers):
             duplicated += 1
             per_fault[_window(starts, extra.at)] += 1
-        extra_kinds.update(_kind(answer.text) for answer in answers[1:])
+            extra_kinds[_kind(extra.text)] += 1
+        kinds = [_kind(a.text) for a in answers]
+        if kinds[:1] == ["unavailable"] and "answer" in kinds:
+            told_then_answered += 1
         if answers and all(_kind(a.text) == "unavailable" for a in answers):
             notice_only.append(update_id)
         notices.update(_kind(answer.text) for answer in answers[:1])
@@ -108,6 +115,7 @@ def build_report(cluster: Cluster, records: list[FaultRecord]) -> Report:
         kinds_of_extra=extra_kinds,
         first_replies=notices,
         notice_only=sorted(notice_only),
+        told_then_answered=told_then_answered,
         max_concurrent_pollers=max_concurrent_outside_handovers(
             cluster.telegram.poller_timeline, cluster.tracker.polls
         ),
@@ -117,6 +125,20 @@ def build_report(cluster: Cluster, records: list[FaultRecord]) -> Report:
         records=records,
         failover_s=failover,
     )
+
+
+def _duplicates(replies: list[Any]) -> list[Any]:
+    """Replies beyond the first of their kind. A "temporarily unavailable" notice followed by
+    the answer is the degraded mode working (the update was rolled back and fetched again
+    once the service was back), not a duplicate; a second answer, or a second notice, is."""
+    seen: set[str] = set()
+    extra = []
+    for reply in replies:
+        kind = _kind(reply.text)
+        if kind in seen:
+            extra.append(reply)
+        seen.add(kind)
+    return extra
 
 
 def _kind(text: str | None) -> str:

@@ -37,6 +37,9 @@ async def test_a_short_fault_loop_loses_nothing_and_never_polls_twice(
     assert report.max_concurrent_pollers == 1, summary
     # Outbound replies carry no idempotency key: a failover may answer one message twice.
     assert all(n <= 1 for n in report.duplicates_per_fault.values()), summary
+    # An update an outage met was told "temporarily unavailable", rolled back, fetched
+    # again and answered once the service was back: none was left with the notice alone.
+    assert report.notice_only == [], summary
     for stopped in (r for r in records if r.kind == "stop"):
         assert stopped.polls_after_resume == 0, summary  # confirms no offset either
         assert stopped.ticks_after_resume == 0, summary  # and enqueues no periodic job
