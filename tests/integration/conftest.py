@@ -4,6 +4,7 @@ rolled back, so use cases commit (to a savepoint) and nothing outlives the test.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,11 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             await transaction.rollback()
 
 
-@pytest.fixture
-async def container(
+@asynccontextmanager
+async def joined_container(
     database_url: str, redis_url: str, connection: AsyncConnection, keyring_file: Path
 ) -> AsyncIterator[Container]:
+    """A container whose sessions join `connection`'s transaction (the test's outer one)."""
     container = configured_container(database_url, redis_url, keyring_file)
     await open_resources(container)
     # The one test seam: sessions join the test's outer transaction through savepoints.
@@ -50,6 +52,16 @@ async def container(
     # A key in the keyring up front, as on a configured node: no generation, no audit row.
     await container.secret_store().set("jwt_signing_key", generate_signing_key())
     await prepare_identity(container)
-    yield container
-    container.session_factory.reset_last_overriding()
-    await close_resources(container)
+    try:
+        yield container
+    finally:
+        container.session_factory.reset_last_overriding()
+        await close_resources(container)
+
+
+@pytest.fixture
+async def container(
+    database_url: str, redis_url: str, connection: AsyncConnection, keyring_file: Path
+) -> AsyncIterator[Container]:
+    async with joined_container(database_url, redis_url, connection, keyring_file) as container:
+        yield container

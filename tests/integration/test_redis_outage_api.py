@@ -8,54 +8,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from dependency_injector import providers
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tbot.adapters.security.jwt_codec import generate_signing_key
-from tbot.bootstrap import prepare_identity
-from tbot.container import Container, close_resources, open_resources
+from tbot.container import Container
 from tbot.entrypoints.api.app import create_asgi
-from tests.conftest import configured_container
-from tests.integration.redis_proxy import FreezableProxy
+from tests.integration.conftest import joined_container
+from tests.integration.redis_proxy import RedisProxy, redis_proxy
 from tests.integration.test_api_identity import bearer, token_for, user
 
 
 @pytest.fixture
-async def proxy(redis_url: str) -> AsyncIterator[FreezableProxy]:
-    upstream = urlsplit(redis_url)
-    proxy = FreezableProxy(upstream.hostname or "127.0.0.1", upstream.port or 6379)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
+async def proxy(redis_url: str) -> AsyncIterator[RedisProxy]:
+    async with redis_proxy(redis_url) as proxy:
+        yield proxy
 
 
 @pytest.fixture
 async def container(
     database_url: str,
     redis_url: str,
-    proxy: FreezableProxy,
+    proxy: RedisProxy,
     connection: AsyncConnection,
     keyring_file: Path,
 ) -> AsyncIterator[Container]:
-    proxied = f"redis://127.0.0.1:{proxy.port}{urlsplit(redis_url).path}"
-    container = configured_container(database_url, proxied, keyring_file)
-    await open_resources(container)
-    container.session_factory.override(
-        providers.Object(
-            async_sessionmaker(
-                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-            )
-        )
-    )
-    await container.secret_store().set("jwt_signing_key", generate_signing_key())
-    await prepare_identity(container)
-    yield container
-    container.session_factory.reset_last_overriding()
-    await close_resources(container)
+    proxied = proxy.url(redis_url)
+    async with joined_container(database_url, proxied, connection, keyring_file) as container:
+        yield container
 
 
 @pytest.fixture
@@ -74,7 +55,7 @@ async def _mirror_complete(container: Container) -> None:
 
 
 async def test_with_redis_down_reads_are_served_writes_refused_and_health_degraded(
-    container: Container, client: httpx.AsyncClient, proxy: FreezableProxy
+    container: Container, client: httpx.AsyncClient, proxy: RedisProxy
 ) -> None:
     await user(container, "reader", "it_staff")
     await user(container, "revoked", "it_staff")
@@ -85,7 +66,7 @@ async def test_with_redis_down_reads_are_served_writes_refused_and_health_degrad
     assert (await client.post("/api/v1/auth/logout", headers=revoked)).status_code == 204
     await _mirror_complete(container)
 
-    await proxy.close()  # Redis goes away: connections refused from now on
+    await proxy.cut()  # Redis goes away: connections refused from now on
 
     read = await client.get("/api/v1/departments/", headers=reader)
     assert read.status_code == 200, read.text

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from dependency_injector import providers
@@ -18,72 +16,29 @@ from tbot.container import Container, close_resources, open_resources
 from tbot.entrypoints.bot.app import open_runner
 from tbot.testing.fake_telegram import FakeTelegram
 from tests.conftest import configured_container
+from tests.integration.redis_proxy import RedisProxy, redis_proxy
 
 UNAVAILABLE = "Сервис временно недоступен. Попробуйте через минуту."
 
 
-class CuttableProxy:
-    """A TCP proxy in front of Redis whose line can be cut: open connections are closed and
-    new ones refused, as when Redis dies; mended, it listens on the same port again."""
-
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
-        self._upstream = (upstream_host, upstream_port)
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    async def mend(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def cut(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for writer in list(self._writers):
-            writer.close()
-
-    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        upstream_r, upstream_w = await asyncio.open_connection(*self._upstream)
-        self._writers.update({client_w, upstream_w})
-        try:
-            await asyncio.gather(self._pump(client_r, upstream_w), self._pump(upstream_r, client_w))
-        finally:
-            for writer in (client_w, upstream_w):
-                self._writers.discard(writer)
-                writer.close()
-
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-
 @pytest.fixture
-async def proxy(redis_url: str) -> AsyncIterator[CuttableProxy]:
-    parts = urlsplit(redis_url)
-    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
-    await proxy.mend()
-    yield proxy
-    await proxy.cut()
+async def proxy(redis_url: str) -> AsyncIterator[RedisProxy]:
+    async with redis_proxy(redis_url) as proxy:
+        yield proxy
 
 
 @pytest.fixture
 async def container(
-    fresh_database_url: str, redis_url: str, proxy: CuttableProxy, tmp_path: Path
+    fresh_database_url: str, redis_url: str, proxy: RedisProxy, tmp_path: Path
 ) -> AsyncIterator[Container]:
-    through_proxy = urlunsplit(urlsplit(redis_url)._replace(netloc=f"127.0.0.1:{proxy.port}"))
-    container = configured_container(fresh_database_url, through_proxy, tmp_path / "k.cfg")
+    container = configured_container(fresh_database_url, proxy.url(redis_url), tmp_path / "k.cfg")
     await open_resources(container)
     yield container
     await close_resources(container)
 
 
 async def test_an_update_met_by_a_redis_outage_is_answered_once_redis_is_back(
-    container: Container, proxy: CuttableProxy
+    container: Container, proxy: RedisProxy
 ) -> None:
     async with FakeTelegram() as tg:
         container.runtime.override(
