@@ -7,7 +7,7 @@ endpoint cannot be reachable by accident; a test walks the OpenAPI schema to pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +67,19 @@ class AccessControl:
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = _authorization(connection.scope["headers"]).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     return token.strip()
+
+
+def _authorization(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The Authorization header, read off the ASGI scope: `connection.headers` would parse
+    every header into a multidict on each request just for this one."""
+    for name, value in headers:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
