@@ -58,7 +58,7 @@ class AccessControl:
             read_only=connection.scope.get("method") in SAFE_METHODS,
         )
         caller = Caller(principal, Channel.API, _request_id(connection))
-        connection.state.caller = caller
+        _scope_state(connection)["caller"] = caller
         permission = opt.get("permission")
         if permission is not None:
             self.authorizer.require(caller, permission)
@@ -88,14 +88,21 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 def _request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return str(connection.scope.get("state", {}).get("request_id", ""))
+    return str(_scope_state(connection).get("request_id", ""))
+
+
+def _scope_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's state, the dict `connection.state` wraps (in a new object per access)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
 
 
 def current_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
     """The authenticated caller, or, on a public route, the anonymous one by address."""
-    caller: Caller | None = connection.state.get("caller")
+    state = _scope_state(connection)
+    caller: Caller | None = state.get("caller")
     if caller is None:
         name = f"ip:{client_address(connection)}"
         caller = Caller.anonymous(Channel.API, _request_id(connection), name=name)
-        connection.state.caller = caller
+        state["caller"] = caller
     return caller
