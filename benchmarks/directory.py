@@ -971,6 +971,9 @@ class Sample:
 class SearchFigures:
     samples: list[Sample] = field(default_factory=list)
     kinds_read: dict[str, str] = field(default_factory=dict)  # query kind -> how TBot read it
+    # CPU of the node process (not its servers) per measured request: unlike the latencies,
+    # a figure that other work on the machine skews little
+    node_cpu_ms: float | None = None
 
     def api(self, q: float) -> float:
         return quantile([s.api_ms for s in self.samples], q)
@@ -993,6 +996,7 @@ async def measure_search(
     token: str,
     warmup: Sequence[tuple[str, str]],
     measured: Sequence[tuple[str, str]],
+    node_pid: int | None = None,
 ) -> SearchFigures:
     """Each query through the API and as raw SQL, one after the other (latency, one request
     at a time); the two alternate which goes first. Both must find the same employees."""
@@ -1017,6 +1021,7 @@ async def measure_search(
             api.get(query)
             await raw.run(compiled[query])
         say(f"  measured: {len(measured)} queries both ways, one at a time")
+        node_cpu = _process_cpu_s(node_pid)
         for i, (kind, query) in enumerate(measured):
             raw_first = i % 2 == 1
             if raw_first:
@@ -1027,10 +1032,20 @@ async def measure_search(
             if not raw_first:
                 raw_ms, hits = await _timed_raw(raw, compiled[query])
             figures.samples.append(Sample(kind, query, api_ms, raw_ms, hits))
+        if node_cpu is not None and measured:
+            figures.node_cpu_ms = (_process_cpu_s(node_pid) or 0.0) - node_cpu
+            figures.node_cpu_ms *= 1000 / len(measured)
     finally:
         api.close()
         await connection.close()
     return figures
+
+
+def _process_cpu_s(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 async def _timed_raw(raw: RawSearch, query: RawQuery) -> tuple[float, int]:
@@ -1169,7 +1184,9 @@ def run(args: argparse.Namespace, work: Path, children: Children) -> Figures:
 
     say(f"search: GET {SEARCH_ROUTE}?q= with a bearer token, next to the same SQL on asyncpg")
     token = log_in(port, password)
-    figures.search = asyncio.run(measure_search(port, pg_url, token, warmup, measured))
+    figures.search = asyncio.run(
+        measure_search(port, pg_url, token, warmup, measured, node.process.pid)
+    )
 
     say("stop: SIGINT to the node")
     servers = embedded_pids(data_dir)
@@ -1203,7 +1220,9 @@ def run_search_only(args: argparse.Namespace, work: Path, children: Children) ->
     say(f"  {figures.settled}")
     say(f"search: GET {SEARCH_ROUTE}?q= with a bearer token, next to the same SQL on asyncpg")
     token = log_in(port, password)
-    figures.search = asyncio.run(measure_search(port, pg_url, token, warmup, measured))
+    figures.search = asyncio.run(
+        measure_search(port, pg_url, token, warmup, measured, node.process.pid)
+    )
     stop_node(node, data_dir)
     report_complaints(node)
     return figures
@@ -1378,6 +1397,11 @@ def _search_breakdown(search: SearchFigures) -> None:
         f"  the API adds {statistics.median(overhead):.2f} ms to the median query (HTTP, the "
         "guard's JWT check and two Redis calls, the session, SQLAlchemy, the JSON answer)"
     )
+    if search.node_cpu_ms is not None:
+        say(
+            f"  the node's own CPU (its PostgreSQL and Redis apart): {search.node_cpu_ms:.2f} ms "
+            "per API request"
+        )
     slowest = sorted(search.samples, key=lambda s: s.api_ms, reverse=True)[:5]
     say(
         "  slowest through the API: "

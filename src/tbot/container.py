@@ -5,8 +5,10 @@ from __future__ import annotations
 import inspect
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dependency_injector import containers, providers
@@ -48,7 +50,6 @@ from tbot.adapters.security.passwords import BcryptPasswordHasher
 from tbot.adapters.system.clock import SystemClock
 from tbot.adapters.system.environment import EnvironmentVariables
 from tbot.adapters.telegram.notifier import TelegramNotifier
-from tbot.adapters.telegram.sender import AiogramMessageSender
 from tbot.application.cluster.cluster_view import ViewCluster
 from tbot.application.cluster.leadership import Leadership
 from tbot.application.cluster.list_nodes import ListNodes
@@ -125,6 +126,11 @@ from tbot.application.telegram.search_directory import SearchDirectory
 from tbot.domain.errors import ValidationFailed
 from tbot.domain.settings import SETTINGS, RuntimeSettings
 
+if TYPE_CHECKING:
+    from tbot.adapters.telegram.sender import AiogramMessageSender
+
+_SENDER_MODULE = "tbot.adapters.telegram.sender"
+
 
 async def _engine(
     url: str, pool_size: int, node_id: str, resolve_secret: ResolveSecret, metrics: Metrics
@@ -195,6 +201,16 @@ def _mailer(runtime: RuntimeSettings, password: str | None) -> Mailer:
         sender=runtime.smtp_from,
         starttls=runtime.smtp_starttls,
     )
+
+
+def _aiogram_sender(
+    token: Callable[[], Awaitable[str | None]], api_url: str
+) -> AiogramMessageSender:
+    # Imported here: aiogram takes seconds to import (its types), and only a process that
+    # delivers notifications needs it, not every CLI command that builds the container.
+    from tbot.adapters.telegram.sender import AiogramMessageSender
+
+    return AiogramMessageSender(token=token, api_url=api_url)
 
 
 def _company_timezone(runtime: RuntimeSettings) -> ZoneInfo:
@@ -526,7 +542,7 @@ class Container(containers.DeclarativeContainer):
     # Notifications: queued in arq, delivered by any node's worker within Telegram's limits.
     notifier = providers.Singleton(TelegramNotifier, queue=job_queue)
     message_sender = providers.Singleton(
-        AiogramMessageSender,
+        _aiogram_sender,
         token=providers.Callable(_secret_reader, resolve_secret, "bot_token"),
         api_url=runtime.provided.telegram_api_url,
     )
@@ -638,8 +654,10 @@ async def open_resources(container: Container) -> None:
 
 
 async def close_resources(container: Container) -> None:
-    # The sender's HTTP session exists only once a notification went out through it.
-    await container.message_sender().close()
+    # The sender's HTTP session exists only once a notification went out through it; a
+    # process that never imported the sender's module (aiogram) never made one.
+    if _SENDER_MODULE in sys.modules:
+        await container.message_sender().close()
     for name in _BUILT_ON_RESOURCES:
         getattr(container, name).reset_override()
         getattr(container, name).reset_async_mode()

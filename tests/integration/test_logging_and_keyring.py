@@ -31,6 +31,27 @@ def test_log_file_is_json_and_rotates_by_size(tmp_path: Path) -> None:
     assert last["level"] == "info"
 
 
+def test_log_files_stay_within_the_size_counting_what_a_restart_found(tmp_path: Path) -> None:
+    log_file = tmp_path / "logs" / "tbot.log"
+    log_file.parent.mkdir()
+    log_file.write_text("x" * 3900 + "\n", encoding="utf-8")  # written before a restart
+    configure_logging(log_file=log_file, max_bytes=4000, backups=3, node_id="n1")
+    log = structlog.get_logger("tbot.test")
+    for i in range(10):
+        log.info("line", number=i, name="Иванов")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    rotated = log_file.parent / "tbot.log.1"
+    assert rotated.read_text(encoding="utf-8") == "x" * 3900 + "\n"
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["number"] for line in lines] == list(range(10))
+    for i in range(40):
+        log.info("line", number=i)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert max(p.stat().st_size for p in log_file.parent.iterdir()) <= 4000
+
+
 def test_without_a_keyring_backend_the_status_says_what_to_do() -> None:
     status = KeyringSecretStore(fail.Keyring()).status()  # type: ignore[no-untyped-call]
     assert not status.available

@@ -112,7 +112,7 @@ def configure_logging(
     handlers[0].setFormatter(formatter)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        rotating = logging.handlers.RotatingFileHandler(
+        rotating = _CountingRotatingFileHandler(
             log_file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
         )
         rotating.setFormatter(file_formatter)
@@ -145,3 +145,34 @@ class _RenderOnce(structlog.stdlib.ProcessorFormatter):
             rendered = super().format(record)
             setattr(record, _RENDERED, rendered)
         return rendered
+
+
+class _CountingRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotates by the bytes it has written itself. The standard handler asks the file system
+    before every record (two stats and a seek: a fifth of the cost of the access log line
+    every API request writes). Asked once per opened file instead: its size, and whether
+    it is a regular file at all (never rotate /dev/null)."""
+
+    _written: int | None = None  # bytes in the open file; None: not looked at yet
+    _rotates = True
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        if self.maxBytes <= 0:
+            return False
+        if self.stream is None:  # opened lazily (delay=True) or closed by a rollover
+            self.stream = self._open()
+        if self._written is None:
+            self._rotates = Path(self.baseFilename).is_file()
+            self.stream.seek(0, 2)
+            self._written = self.stream.tell()
+        if not self._rotates:
+            return False
+        line = len((self.format(record) + self.terminator).encode("utf-8"))
+        if self._written + line >= self.maxBytes and self._written > 0:
+            return True
+        self._written += line
+        return False
+
+    def doRollover(self) -> None:
+        super().doRollover()
+        self._written = None

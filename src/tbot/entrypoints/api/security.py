@@ -7,7 +7,7 @@ endpoint cannot be reachable by accident; a test walks the OpenAPI schema to pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ class AccessControl:
             read_only=connection.scope.get("method") in SAFE_METHODS,
         )
         caller = Caller(principal, Channel.API, _request_id(connection))
-        connection.state.caller = caller
+        _scope_state(connection)["caller"] = caller
         permission = opt.get("permission")
         if permission is not None:
             self.authorizer.require(caller, permission)
@@ -67,11 +67,19 @@ class AccessControl:
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = _authorization(connection.scope["headers"]).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     return token.strip()
+
+
+def _authorization(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The Authorization header, read off the ASGI scope: `connection.headers` would parse
+    every header into a multidict on each request just for this one."""
+    for name, value in headers:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -80,14 +88,21 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 def _request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return str(connection.scope.get("state", {}).get("request_id", ""))
+    return str(_scope_state(connection).get("request_id", ""))
+
+
+def _scope_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The request's state, the dict `connection.state` wraps (in a new object per access)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
 
 
 def current_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
     """The authenticated caller, or, on a public route, the anonymous one by address."""
-    caller: Caller | None = connection.state.get("caller")
+    state = _scope_state(connection)
+    caller: Caller | None = state.get("caller")
     if caller is None:
         name = f"ip:{client_address(connection)}"
         caller = Caller.anonymous(Channel.API, _request_id(connection), name=name)
-        connection.state.caller = caller
+        state["caller"] = caller
     return caller

@@ -44,6 +44,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -76,7 +77,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import CIDR, INET, aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import TextClause
 
 from tbot.adapters.postgres.directory.employees import (
@@ -120,7 +121,7 @@ MIN_TYPO_LENGTH = 3
 
 
 class PostgresDirectorySearch:
-    """DirectorySearch on PostgreSQL. Reads in a session of its own, outside any unit of work,
+    """DirectorySearch on PostgreSQL. Reads on a connection of its own, outside any unit of work,
     straight on the asyncpg connection under it: the statements are compiled once per shape
     already, so SQLAlchemy's execution and result layers would only add Python work to every
     search (about as much again as the driver's own, measured)."""
@@ -149,8 +150,7 @@ class PostgresDirectorySearch:
     async def _run(self, steps: Sequence[DriverSql], enough: Sequence[Enough]) -> Sequence[Any]:
         """The steps in turn, until one answers (see `statements`), in a transaction that is
         rolled back: it only scopes the SET LOCAL settings."""
-        async with self._session_factory() as session:
-            connection = await session.connection()
+        async with self._connection() as connection:
             driver: Any = (await connection.get_raw_connection()).driver_connection
             nested = driver.is_in_transaction()  # a test's outer transaction: a savepoint
             try:
@@ -162,6 +162,18 @@ class PostgresDirectorySearch:
                     # never back to the pool inside our transaction (a cancelled rollback)
                     await connection.invalidate()
                 raise
+
+    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection of the session factory's bind, without a Session around it: the
+        Session's set-up and close cost as much Python as the rest of the plumbing, and the
+        search uses none of it (it talks to the driver). The bind is the engine (a pooled
+        connection, back to the pool on exit) or a test's connection, used as it is."""
+        bind = self._session_factory.kw.get("bind")
+        if isinstance(bind, AsyncConnection):
+            return nullcontext(bind)
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError(f"the session factory is bound to {bind!r}, not an engine")
+        return bind.connect()
 
     async def explain(self, plan: SearchPlan, *, analyze: bool = False) -> list[Any]:
         """The plans PostgreSQL picks for the statements of `search(plan)`, in the order it
