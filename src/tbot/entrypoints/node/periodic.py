@@ -18,9 +18,9 @@ from tbot.domain.cluster.lease import Lease
 _log = structlog.get_logger("tbot.periodic")
 
 OnLeaseExpired = Callable[[LeaseExpired], None]
-# Sleep at most this long between checks: a rule changed by a deploy, or a clock that jumped,
-# is seen this soon. Ticks are whole seconds; a tick is enqueued about this late at worst.
-MAX_SLEEP_S = 1.0
+# The scheduler sleeps until the next tick falls due (one transaction per tick, not one per
+# wake-up), but at most this long: a clock that jumped is seen this soon.
+MAX_SLEEP_S = 60.0
 RETRY_S = 2.0  # after PostgreSQL failed: the ticks wait in the rule, not lost
 
 
