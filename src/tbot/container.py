@@ -28,7 +28,6 @@ from tbot.adapters.phones.normalizer import PhonenumbersNormalizer
 from tbot.adapters.postgres.directory.search import PostgresDirectorySearch
 from tbot.adapters.postgres.engine import async_url, create_engine, create_session_factory
 from tbot.adapters.postgres.health import PostgresHealthCheck
-from tbot.adapters.postgres.joining_sessions import JoiningSessions
 from tbot.adapters.postgres.outbox import OutboxNotifier
 from tbot.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from tbot.adapters.redis.access_gate import RedisAccessGate
@@ -449,7 +448,7 @@ class Container(containers.DeclarativeContainer):
     # Inside the bot's update journal a search reads on the journal's connection.
     directory_search = providers.Factory(
         PostgresDirectorySearch,
-        session_factory=providers.Singleton(JoiningSessions, session_factory),
+        session_factory=session_factory,
     )
     create_employee = providers.Factory(
         CreateEmployee, uow=uow, authorizer=authorizer, phones=phones, clock=clock

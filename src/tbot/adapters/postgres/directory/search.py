@@ -43,8 +43,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -95,6 +95,7 @@ from tbot.adapters.postgres.tables import (
     workstation_addresses,
     workstations,
 )
+from tbot.adapters.postgres.unit_of_work import shared_session
 from tbot.application.ports.directory import EmployeeFilter, SearchHit, SearchKind, SearchPlan
 from tbot.domain.directory.text import fold
 from tbot.domain.directory.validation import mac_address
@@ -164,10 +165,19 @@ class PostgresDirectorySearch:
                 raise
 
     def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection of the session factory's bind, without a Session around it: the
-        Session's set-up and close cost as much Python as the rest of the plumbing, and the
-        search uses none of it (it talks to the driver). The bind is the engine (a pooled
-        connection, back to the pool on exit) or a test's connection, used as it is."""
+        """The connection to read on, without a Session around it: the Session's set-up and
+        close cost as much Python as the rest of the plumbing, and the search uses none of it
+        (it talks to the driver).
+
+        Inside a unit of work shared by the current task (the bot handles each update inside
+        its journal's transaction), the search joins it: a second pooled connection per
+        update made the pool overflow, with connections opened and closed all along. It then
+        reads in a savepoint of its own, rolled back, so a read that fails leaves the shared
+        transaction usable. Anywhere else: a pooled connection of the engine, or a test's
+        connection, used as it is."""
+        shared = shared_session()
+        if shared is not None:
+            return _joined(shared)
         bind = self._session_factory.kw.get("bind")
         if isinstance(bind, AsyncConnection):
             return nullcontext(bind)
@@ -241,6 +251,12 @@ async def _read(driver: Any, steps: Sequence[DriverSql], enough: Sequence[Enough
         return rows
     finally:
         await transaction.rollback()
+
+
+@asynccontextmanager
+async def _joined(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
+    """The shared transaction's connection, left open: its owner commits and closes it."""
+    yield await session.connection()
 
 
 async def _let_sqlalchemy_see_disconnect(connection: AsyncConnection) -> None:
