@@ -71,10 +71,6 @@ class RedisProxy:
         writer.close()
 
 
-# The name the lease and revocation tests know it by.
-FreezableProxy = RedisProxy
-
-
 @asynccontextmanager
 async def redis_proxy(redis_url: str) -> AsyncIterator[RedisProxy]:
     parts = urlsplit(redis_url)

@@ -19,7 +19,7 @@ from tbot.adapters.redis.leader_election import RedisLeaderElection
 from tbot.adapters.system.clock import SystemClock
 from tbot.application.cluster.leadership import Leadership
 from tbot.domain.cluster.lease import Lease
-from tests.integration.redis_proxy import FreezableProxy
+from tests.integration.redis_proxy import RedisProxy
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ async def test_a_leader_whose_redis_hangs_steps_down_by_its_own_clock_before_the
 ) -> None:
     ttl = 1.5
     parts = urlsplit(redis_url)
-    proxy = FreezableProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
+    proxy = RedisProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
     await proxy.start()
     leader = Node(
         client(clients, _through(redis_url, proxy.port)), namespace, "n1", ttl_s=ttl, retry_s=0.05

@@ -31,7 +31,7 @@ from tbot.entrypoints.node.periodic import PeriodicScheduler
 from tbot.entrypoints.worker.relay import relay_forever
 from tbot.entrypoints.worker.runner import create_worker
 from tests.conftest import configured_container
-from tests.integration.redis_proxy import FreezableProxy
+from tests.integration.redis_proxy import RedisProxy
 
 WINDOW_S = 60
 KILL_AT_S = 20
@@ -47,7 +47,7 @@ async def periodic_probe(ctx: dict[str, Any], tick: str) -> None:
 class Node:
     name: str
     container: Container
-    proxy: FreezableProxy
+    proxy: RedisProxy
     leadership: Leadership
     worker: Worker
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -66,7 +66,7 @@ async def _node(
     name: str, database_url: str, redis_url: str, keyring: Path, namespace: str, lease: str
 ) -> AsyncIterator[Node]:
     upstream = urlsplit(redis_url)
-    proxy = FreezableProxy(upstream.hostname or "127.0.0.1", upstream.port or 6379)
+    proxy = RedisProxy(upstream.hostname or "127.0.0.1", upstream.port or 6379)
     await proxy.start()
     proxied = f"redis://127.0.0.1:{proxy.port}{upstream.path}"
     container = configured_container(database_url, proxied, keyring, node_id=name)
